@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Lars-TS entry point (the original's run_lars.sh, kept and extended).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")" && pwd)
+cd "$ROOT"
+
+usage() {
+  cat <<'TXT'
+usage: ./run_lars.sh COMMAND
+
+  up        install dependencies, start the local MariaDB with the schema and
+            the sample routes (run this first on a new machine)
+  db        start (and on first use create) the local MariaDB for the daemons
+            (port: LARS_MYSQL_DB_PORT, default 3306; data under var/mysql)
+  db-stop   stop the local MariaDB
+  help      this text
+
+The daemons (dns, reporter, lbagent), start|stop|status, route and test
+commands arrive with their issues.
+TXT
+}
+
+cmd=${1:-help}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  up)
+    bash scripts/ensure-deps.sh
+    bash scripts/mysql-local.sh start
+    ;;
+  db) exec bash scripts/mysql-local.sh start "$@" ;;
+  db-stop) exec bash scripts/mysql-local.sh stop "$@" ;;
+  help|-h|--help) usage ;;
+  *)
+    echo "run_lars.sh: unknown command: $cmd" >&2
+    usage >&2
+    exit 2
+    ;;
+esac
