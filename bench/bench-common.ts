@@ -1,0 +1,54 @@
+// Shared pieces of every benchmark (benchmarks.md): argument parsing, the
+// machine record, and the two outputs (a human table, or one JSON object).
+import { cpus } from 'node:os';
+
+export interface BenchArgs {
+  json: boolean;
+  long: boolean;
+}
+
+export function parseBenchArgs(argv: readonly string[] = process.argv.slice(2)): BenchArgs {
+  const known = new Set(['--json', '--long']);
+  for (const arg of argv) {
+    if (!known.has(arg)) {
+      process.stderr.write(`unknown argument: ${arg}\nusage: [--json] [--long]\n`);
+      process.exit(2);
+    }
+  }
+  return { json: argv.includes('--json'), long: argv.includes('--long') };
+}
+
+export interface Machine {
+  cores: number;
+  cpu: string;
+  node: string;
+  platform: string;
+}
+
+export function machine(): Machine {
+  const list = cpus();
+  return { cores: list.length, cpu: list[0]?.model ?? 'unknown', node: process.version, platform: process.platform };
+}
+
+/** Prints rows as an aligned text table; columns in the order of the first row's keys. */
+export function printTable(rows: ReadonlyArray<Record<string, string | number>>): void {
+  if (rows.length === 0) return;
+  const cols = Object.keys(rows[0]);
+  const cell = (v: string | number) => (typeof v === 'number' ? formatNumber(v) : v);
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padStart(widths[i])).join('  ');
+  process.stdout.write(`${line(cols)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
+  for (const r of rows) process.stdout.write(`${line(cols.map((c) => cell(r[c])))}\n`);
+}
+
+function formatNumber(v: number): string {
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  return v.toFixed(v < 10 ? 3 : 1);
+}
+
+/** p-th percentile (0..100) of an unsorted sample; sorts a copy. */
+export function percentile(sample: ArrayLike<number>, p: number): number {
+  if (sample.length === 0) return 0;
+  const sorted = Float64Array.from(sample).sort();
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}

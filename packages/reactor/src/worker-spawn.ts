@@ -1,0 +1,26 @@
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { checkOption } from './errors.js';
+
+const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
+const TS_ENTRY = /\.[cm]?ts$/;
+
+/** What worker-bootstrap.mjs receives as workerData for a TypeScript entry. */
+export interface WorkerEnvelope {
+  /** file: URL of the TypeScript module to run. */
+  larsEntry: string;
+  /** The caller's workerData, restored as the worker's `workerData` before the entry runs. */
+  workerData: unknown;
+}
+
+/**
+ * Starts a worker thread on `entry` (a file: URL). A `.ts` entry runs through
+ * worker-bootstrap.mjs, which registers tsx in the worker first; `.js`/`.mjs`
+ * entries start directly. Either way the entry sees `options.workerData`
+ * unchanged as its `workerData`.
+ */
+export function spawnWorker(entry: URL, options: WorkerOptions = {}): Worker {
+  checkOption(entry.protocol === 'file:', 'entry', 'must be a file: URL');
+  if (!TS_ENTRY.test(entry.pathname)) return new Worker(entry, options);
+  const envelope: WorkerEnvelope = { larsEntry: entry.href, workerData: options.workerData };
+  return new Worker(BOOTSTRAP, { ...options, workerData: envelope });
+}
