@@ -37,7 +37,7 @@ export { UdpServer, UdpReplyTarget } from './udp-server.js';
 export type { UdpServerOptions } from './udp-server.js';
 export { UdpClient } from './udp-client.js';
 export type { UdpClientOptions } from './udp-client.js';
-export type { UdpStats } from './udp-counters.js';
+export type { UdpStats } from './udp-endpoint.js';
 
 export { SabQueue, FullPolicy, WaitResult } from './sab-queue.js';
 export type { SabQueueOptions, SabQueueStats, RecordSink } from './sab-queue.js';
@@ -48,3 +48,9 @@ export type { ThreadPoolOptions, ThreadPoolStats, PoolMessageHandler } from './t
 export { runPoolWorker, poolWorkerContext } from './thread-pool-worker.js';
 export type { PoolWorkerContext, PoolReply, PoolHandler, RunPoolWorkerOptions } from './thread-pool-worker.js';
 export { spawnWorker } from './worker-spawn.js';
+export { StatsHttpServer, renderPrometheus } from './stats-http.js';
+export type { StatsHttpServerOptions, StatsSnapshot } from './stats-http.js';
+export type { UdpEndpointOptions } from './udp-endpoint.js';
+export type { TcpConnectionOptions } from './tcp-connection.js';
+export { runDaemon } from './daemon.js';
+export type { DaemonHandle, RunDaemonOptions } from './daemon.js';

@@ -11,8 +11,8 @@ import { silentLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import type { MessageRouter } from './message-router.js';
 import { SendOutcome } from './send-outcome.js';
-import { TcpConnection, newTcpCounters } from './tcp-connection.js';
-import type { TcpConnectionOwner, TcpCounters } from './tcp-connection.js';
+import { TCP_CONNECTION_DEFAULTS, TcpConnection, newTcpCounters } from './tcp-connection.js';
+import type { TcpConnectionOptions, TcpConnectionOwner, TcpCounters } from './tcp-connection.js';
 
 export interface TcpAddress {
   readonly host: string;
@@ -23,7 +23,7 @@ export interface TcpAddress {
 export const WhileDisconnected = { QUEUE: 'queue', REJECT: 'reject' } as const;
 export type WhileDisconnected = (typeof WhileDisconnected)[keyof typeof WhileDisconnected];
 
-export interface TcpClientOptions<Ctx = unknown> {
+export interface TcpClientOptions<Ctx = unknown> extends TcpConnectionOptions {
   host?: string;
   port?: number;
   /** Several targets, tried in turn: a failed connect attempt moves to the next. Overrides host/port. */
@@ -31,22 +31,16 @@ export interface TcpClientOptions<Ctx = unknown> {
   /** Reconnect delays; a Backoff instance may be passed to observe or script them. */
   backoff?: BackoffOptions | Backoff;
   whileDisconnected?: WhileDisconnected;
-  /** Bound on frames queued while disconnected (header included); past it sends are rejected. */
+  /** Bound on frames queued while disconnected (header included); past it sends are rejected. <= maxOutputBytes. */
   maxQueuedBytes?: number;
-  /** Output bound of the live connection (see TcpServerOptions.maxOutputBytes); >= maxQueuedBytes. */
-  maxOutputBytes?: number;
   /** A connect attempt that has not completed by then counts as failed. */
   connectTimeoutMs?: number;
   /** A connection that lived this long resets the backoff when it drops; shorter ones keep it growing. */
   stableAfterMs?: number;
-  closeGraceMs?: number;
-  noDelay?: boolean;
   /** Runs on every (re)connect, after the queue was flushed, before any frame is dispatched. */
   onConnect?: (conn: TcpConnection<Ctx>) => void;
   /** Runs when an established connection closes, after its last dispatch. */
   onClose?: (conn: TcpConnection<Ctx>) => void;
-  logger?: Logger;
-  warnIntervalMs?: number;
 }
 
 export interface TcpClientStats extends TcpCounters {
@@ -65,15 +59,12 @@ export interface TcpClientStats extends TcpCounters {
 }
 
 const DEFAULTS = {
+  ...TCP_CONNECTION_DEFAULTS,
   host: '127.0.0.1',
   whileDisconnected: WhileDisconnected.QUEUE,
   maxQueuedBytes: 1024 * 1024,
-  maxOutputBytes: 4 * 1024 * 1024,
   connectTimeoutMs: 5_000,
   stableAfterMs: 5_000,
-  closeGraceMs: 2_000,
-  noDelay: true,
-  warnIntervalMs: 10_000,
 } as const;
 
 const State = { IDLE: 0, CONNECTING: 1, CONNECTED: 2, WAITING: 3, CLOSED: 4 } as const;

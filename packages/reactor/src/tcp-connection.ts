@@ -24,6 +24,27 @@ export function newTcpCounters(): TcpCounters {
   return { framesIn: 0, framesOut: 0, badFrames: 0, unknownMsgid: 0, badBody: 0, handlerErrors: 0, outputOverflow: 0 };
 }
 
+/** Options TcpServerOptions and TcpClientOptions share: how their connections behave. */
+export interface TcpConnectionOptions {
+  /** Per-connection output bound; a peer that lets more pile up is disconnected. */
+  maxOutputBytes?: number;
+  /** How long close() waits for a peer to finish before destroying its socket. */
+  closeGraceMs?: number;
+  /** TCP_NODELAY on the sockets (request/response traffic). */
+  noDelay?: boolean;
+  logger?: Logger;
+  /** At most one warning per reason (bad frame, overflow, ...) per this many ms. */
+  warnIntervalMs?: number;
+}
+
+/** Defaults of TcpConnectionOptions, spread into the server's and the client's DEFAULTS. */
+export const TCP_CONNECTION_DEFAULTS = {
+  maxOutputBytes: 4 * 1024 * 1024,
+  closeGraceMs: 2_000,
+  noDelay: true,
+  warnIntervalMs: 10_000,
+} as const;
+
 /**
  * What a connection needs from the server or client that made it. One object
  * per server/client, shared by all its connections.

@@ -6,55 +6,36 @@ import { LogThrottle } from './log-throttle.js';
 import { silentLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import type { MessageRouter } from './message-router.js';
-import { TcpConnection, newTcpCounters } from './tcp-connection.js';
-import type { TcpConnectionOwner, TcpCounters } from './tcp-connection.js';
+import { TCP_CONNECTION_DEFAULTS, TcpConnection, newTcpCounters } from './tcp-connection.js';
+import type { TcpConnectionOptions, TcpConnectionOwner, TcpCounters } from './tcp-connection.js';
 
-export interface TcpServerOptions<Ctx = unknown> {
+export interface TcpServerOptions<Ctx = unknown> extends TcpConnectionOptions {
   /** Bind address; loopback by default (daemons.md). */
   host?: string;
   /** 0 picks a free port (see listen()'s result). */
   port?: number;
   /** Live connections allowed; one more is closed at once and counted as refused. */
   maxConn?: number;
-  /** Per-connection output bound; a peer that lets more pile up is disconnected. */
-  maxOutputBytes?: number;
-  /** How long close() waits for a peer to finish before destroying its socket. */
-  closeGraceMs?: number;
-  /** TCP_NODELAY on accepted sockets (request/response traffic). */
-  noDelay?: boolean;
   backlog?: number;
   /** Runs before any frame of `conn` is dispatched. A throw is logged and closes the connection. */
   onConnectionStart?: (conn: TcpConnection<Ctx>) => void;
   /** Runs once per started connection, after its last dispatch. */
   onConnectionClose?: (conn: TcpConnection<Ctx>) => void;
-  logger?: Logger;
-  /** At most one warning per reason (bad frame, refused, overflow) per this many ms. */
-  warnIntervalMs?: number;
 }
 
-export interface TcpServerStats {
+export interface TcpServerStats extends TcpCounters {
   /** Live connections. */
   connections: number;
   accepted: number;
   refused: number;
-  framesIn: number;
-  framesOut: number;
-  badFrames: number;
-  unknownMsgid: number;
-  badBody: number;
-  handlerErrors: number;
-  outputOverflow: number;
 }
 
 const DEFAULTS = {
+  ...TCP_CONNECTION_DEFAULTS,
   host: '127.0.0.1',
   port: 0,
   maxConn: 1024,
-  maxOutputBytes: 4 * 1024 * 1024,
-  closeGraceMs: 2_000,
-  noDelay: true,
   backlog: 511,
-  warnIntervalMs: 10_000,
 } as const;
 
 /**

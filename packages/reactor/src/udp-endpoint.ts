@@ -1,0 +1,212 @@
+import { createSocket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { encodeBody } from '@lars/proto';
+import type { MessageId, MessageMap } from '@lars/proto';
+import { checkOption } from './errors.js';
+import { DatagramError, HEADER_BYTES, MAX_UDP_BODY_BYTES, datagramError, encodeFrame } from './frame-codec.js';
+import { LogThrottle } from './log-throttle.js';
+import { silentLogger } from './logger.js';
+import type { Logger } from './logger.js';
+import { DispatchOutcome } from './message-router.js';
+import { SendOutcome } from './send-outcome.js';
+
+/** Counters of a UdpServer or UdpClient (plain numbers). */
+export interface UdpStats {
+  datagramsIn: number;
+  /** Well-formed frames (dispatched, or dropped for an unknown msgid or bad body). */
+  framesIn: number;
+  framesOut: number;
+  /** Datagrams shorter than a header, or with msglen < 0 or > 65527: dropped. */
+  badFrames: number;
+  /** Datagrams whose length != 8 + msglen: dropped. */
+  lengthMismatch: number;
+  unknownMsgid: number;
+  badBody: number;
+  handlerErrors: number;
+  /** Sends refused because the body exceeded the UDP limit (MAX_UDP_BODY_BYTES or the configured one). */
+  tooLarge: number;
+  /** Sends attempted while not open. */
+  rejectedSends: number;
+  /** Errors from send callbacks and the socket (e.g. ECONNREFUSED on a connected socket). */
+  sendErrors: number;
+}
+
+/** Options shared by UdpServerOptions and UdpClientOptions. */
+export interface UdpEndpointOptions {
+  /** Largest body sent; never above MAX_UDP_BODY_BYTES. */
+  maxBodyBytes?: number;
+  /** SO_RCVBUF / SO_SNDBUF, bytes; the OS default when absent. */
+  recvBufferSize?: number;
+  sendBufferSize?: number;
+  logger?: Logger;
+  warnIntervalMs?: number;
+}
+
+const DEFAULTS = {
+  maxBodyBytes: MAX_UDP_BODY_BYTES,
+  warnIntervalMs: 10_000,
+} as const;
+
+/** What a subclass fixes (its own options already merged and checked). */
+export interface UdpEndpointSetup {
+  component: string;
+  host: string;
+  port: number;
+  /** Set on every warning; a connected client names its one peer here. */
+  peer?: string;
+}
+
+/**
+ * The socket, counters, send path and close shared by UdpServer and
+ * UdpClient: one frame per datagram. Malformed datagrams are counted and
+ * dropped here; well-formed frames go to the subclass's `deliver`.
+ */
+export abstract class UdpEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly maxBodyBytes: number;
+
+  protected readonly socket: Socket;
+  protected readonly logger: Logger;
+  private readonly counters: UdpStats = newUdpStats();
+  private readonly throttle: LogThrottle;
+  private readonly logPeer: string | undefined;
+  private open = false;
+  private closePromise: Promise<void> | null = null;
+
+  protected constructor(options: UdpEndpointOptions, setup: UdpEndpointSetup) {
+    this.host = setup.host;
+    this.port = setup.port;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
+    const warnIntervalMs = options.warnIntervalMs ?? DEFAULTS.warnIntervalMs;
+    checkOption(
+      Number.isInteger(this.maxBodyBytes) && this.maxBodyBytes >= 0 && this.maxBodyBytes <= MAX_UDP_BODY_BYTES,
+      'maxBodyBytes',
+      `must be 0..${MAX_UDP_BODY_BYTES}`,
+    );
+    checkOption(warnIntervalMs >= 0, 'warnIntervalMs', 'must be >= 0');
+    this.logPeer = setup.peer;
+    this.logger = (options.logger ?? silentLogger()).child({ component: setup.component });
+    this.throttle = new LogThrottle(warnIntervalMs);
+    this.socket = createSocket({
+      type: 'udp4',
+      recvBufferSize: options.recvBufferSize,
+      sendBufferSize: options.sendBufferSize,
+    });
+    this.socket.on('message', this.onMessage);
+    this.socket.on('error', this.onError);
+  }
+
+  stats(): UdpStats {
+    return { ...this.counters };
+  }
+
+  close(): Promise<void> {
+    if (this.closePromise === null) {
+      this.open = false;
+      this.closePromise = new Promise((resolve) => {
+        try {
+          this.socket.close(() => resolve());
+        } catch {
+          // Already closed (ERR_SOCKET_DGRAM_NOT_RUNNING).
+          resolve();
+        }
+      });
+    }
+    return this.closePromise;
+  }
+
+  /** Handles one well-formed frame (`body` is a view into the datagram). */
+  protected abstract deliver(msgid: number, body: Buffer, rinfo: RemoteInfo): DispatchOutcome;
+
+  /** Runs bind or connect (`start` calls `done` when finished); an error before that rejects. */
+  protected openWith(start: (done: () => void) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onOpenError = (err: Error): void => reject(err);
+      this.socket.once('error', onOpenError);
+      start(() => {
+        this.socket.off('error', onOpenError);
+        this.open = true;
+        resolve();
+      });
+    });
+  }
+
+  /** Encodes and sends one frame; to `address:port`, or to the connected peer when `address` is absent. */
+  protected sendMessage<M extends MessageId>(msgid: M, message: MessageMap[M], address?: string, port = 0): SendOutcome {
+    if (!this.open) return this.rejected();
+    return this.sendFrame(msgid, encodeBody(msgid, message), address, port);
+  }
+
+  /** CLOSED before open or after close(); TOO_LARGE above maxBodyBytes; both counted. */
+  protected sendFrame(msgid: number, body: Uint8Array, address?: string, port = 0): SendOutcome {
+    if (!this.open) return this.rejected();
+    if (body.length > this.maxBodyBytes) {
+      this.counters.tooLarge++;
+      const fields = { msgid, bytes: body.length, max: this.maxBodyBytes };
+      this.warn('too-large', fields, 'frame too large for a datagram, not sent');
+      return SendOutcome.TOO_LARGE;
+    }
+    // A connected socket must be sent to without an address (the kernel fixes the peer).
+    if (address === undefined) this.socket.send(encodeFrame(msgid, body), this.onSent);
+    else this.socket.send(encodeFrame(msgid, body), port, address, this.onSent);
+    this.counters.framesOut++;
+    return SendOutcome.SENT;
+  }
+
+  protected warn(reason: string, fields: Record<string, unknown>, msg: string): void {
+    const suppressed = this.throttle.take(reason);
+    if (suppressed >= 0) this.logger.warn({ reason, peer: this.logPeer, suppressed, ...fields }, msg);
+  }
+
+  private rejected(): SendOutcome {
+    this.counters.rejectedSends++;
+    return SendOutcome.CLOSED;
+  }
+
+  private readonly onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+    const counters = this.counters;
+    counters.datagramsIn++;
+    const error = datagramError(msg);
+    if (error !== null) {
+      if (error === DatagramError.LENGTH_MISMATCH) counters.lengthMismatch++;
+      else counters.badFrames++;
+      const peer = this.logPeer ?? `${rinfo.address}:${rinfo.port}`;
+      this.warn(error, { peer, bytes: msg.length }, 'malformed datagram dropped');
+      return;
+    }
+    counters.framesIn++;
+    const outcome = this.deliver(msg.readInt32LE(0), msg.subarray(HEADER_BYTES), rinfo);
+    if (outcome === DispatchOutcome.HANDLED) return;
+    if (outcome === DispatchOutcome.UNKNOWN_MSGID) counters.unknownMsgid++;
+    else if (outcome === DispatchOutcome.BAD_BODY) counters.badBody++;
+    else counters.handlerErrors++;
+  };
+
+  private readonly onSent = (err: Error | null): void => {
+    if (err === null) return;
+    this.counters.sendErrors++;
+    this.warn('send-error', { err: err.message }, 'send failed');
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.counters.sendErrors++;
+    this.warn('socket-error', { err: err.message }, 'socket error');
+  };
+}
+
+function newUdpStats(): UdpStats {
+  return {
+    datagramsIn: 0,
+    framesIn: 0,
+    framesOut: 0,
+    badFrames: 0,
+    lengthMismatch: 0,
+    unknownMsgid: 0,
+    badBody: 0,
+    handlerErrors: 0,
+    tooLarge: 0,
+    rejectedSends: 0,
+    sendErrors: 0,
+  };
+}
