@@ -1,0 +1,10 @@
+export { DnsServer } from './dns-server.js';
+export type { DnsServerOptions } from './dns-server.js';
+export { dnsOptionsFromConfig } from './dns-config.js';
+export { changeRoutes, validateRouteEdit, describeRouteEdit } from './route-change.js';
+export type { RouteEdit, RouteEditResult, RouteChangeResult } from './route-change.js';
+export { mysqlSettingsFromConfig, describeMysql, MYSQL_DEFAULTS } from './mysql-settings.js';
+export type { MysqlSettings } from './mysql-settings.js';
+export { RouteTable, buildRouteTable } from './route-table.js';
+export type { RouteTableBuild, TruncatedRoute } from './route-table.js';
+export type { RouteKey } from './route-store.js';
