@@ -92,8 +92,11 @@ export class DnsServer {
     pushFailures: 0,
     loads: 0,
     loadFailures: 0,
+    /** Loader: SELECT plus building the table, ms. */
     lastLoadMs: 0,
     lastSelectMs: 0,
+    /** Serving thread: from asking the loader to serving the new table, ms. */
+    lastSwapMs: 0,
     truncatedRoutes: 0,
     loaderRestarts: 0,
   };
@@ -219,6 +222,7 @@ export class DnsServer {
   /** One round of the backend loop; true when MySQL answered. */
   private async runCheck(startup: boolean): Promise<boolean> {
     const force = startup || Date.now() - this.lastLoadAt >= this.reloadIntervalMs;
+    const t0 = performance.now();
     const reply = await this.ask({ seq: ++this.seq, knownVersion: this.version, force, startup });
     if (this.closed) return true;
     if (reply.type === 'failed') {
@@ -229,7 +233,10 @@ export class DnsServer {
     this.counters.checks++;
     this.setMysqlState(true);
     this.backoff.reset();
-    if (reply.type === 'loaded') this.adopt(reply);
+    if (reply.type === 'loaded') {
+      this.adopt(reply);
+      this.counters.lastSwapMs = Math.round(performance.now() - t0);
+    }
     return true;
   }
 

@@ -7,4 +7,5 @@ export { mysqlSettingsFromConfig, describeMysql, MYSQL_DEFAULTS } from './mysql-
 export type { MysqlSettings } from './mysql-settings.js';
 export { RouteTable, buildRouteTable } from './route-table.js';
 export type { RouteTableBuild, TruncatedRoute } from './route-table.js';
-export type { RouteKey } from './route-store.js';
+export { LOAD_ROUTES_SQL } from './route-store.js';
+export type { RouteKey, RouteRow } from './route-store.js';

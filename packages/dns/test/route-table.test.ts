@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeBody, MessageId } from '@lars/proto';
 import { MAX_BODY_BYTES } from '@lars/reactor';
 import { buildRouteTable, RouteTable } from '../src/index.js';
+import type { RouteRow } from '../src/route-store.js';
 
 function hostsOf(table: RouteTable, modid: number, cmdid: number): Array<[number, number]> | undefined {
   const body = table.lookup(modid, cmdid);
@@ -16,10 +17,10 @@ const hostCount = (modid: number, cmdid: number) => ((((modid + cmdid) % 4) + 4)
 
 describe('route table', () => {
   it('finds every route of sorted rows and nothing else', () => {
-    const rows: number[][] = [];
+    const rows: RouteRow[] = [];
     for (let modid = -3; modid < 300; modid++) {
       for (let cmdid = 0; cmdid < 3; cmdid++) {
-        for (let h = 0; h < hostCount(modid, cmdid); h++) rows.push([modid, cmdid, 3232235953 + h, 7000 + h]);
+        for (let h = 0; h < hostCount(modid, cmdid); h++) rows.push({ modid, cmdid, ip: 3232235953 + h, port: 7000 + h });
       }
     }
     const built = buildRouteTable(rows);
@@ -41,7 +42,7 @@ describe('route table', () => {
   });
 
   it('works from another view of the same buffer (what the serving thread adopts)', () => {
-    const built = buildRouteTable([[1, 1, 1, 1]]);
+    const built = buildRouteTable([{ modid: 1, cmdid: 1, ip: 1, port: 1 }]);
     const a = new RouteTable(built.buffer);
     const b = new RouteTable(built.buffer);
     expect(a.lookup(1, 1)!.buffer).toBe(b.lookup(1, 1)!.buffer);
@@ -49,10 +50,10 @@ describe('route table', () => {
   });
 
   it('serves the hosts that fit one frame of a route that is too large, and reports it', () => {
-    const rows: number[][] = [];
+    const rows: RouteRow[] = [];
     // 128.x and up: the ip takes a 10-byte varint, about 16 bytes per host.
-    for (let h = 0; h < 5000; h++) rows.push([7, 7, 3232235953 + h, 10000 + h]);
-    rows.push([8, 8, 1, 1]);
+    for (let h = 0; h < 5000; h++) rows.push({ modid: 7, cmdid: 7, ip: 3232235953 + h, port: 10000 + h });
+    rows.push({ modid: 8, cmdid: 8, ip: 1, port: 1 });
     const built = buildRouteTable(rows);
     expect(built.truncated).toHaveLength(1);
     const [t] = built.truncated;
