@@ -11,13 +11,14 @@ usage: ./run_lars.sh COMMAND
   up        install dependencies, start the local MariaDB with the schema and
             the sample routes (run this first on a new machine)
   dns [CONF]          run the route DNS in the foreground (conf/lars_dns.conf)
+  reporter [CONF]     run the reporter in the foreground (conf/lars_reporter.conf)
   db        start (and on first use create) the local MariaDB for the daemons
             (port: LARS_MYSQL_DB_PORT, default 3306; data under var/mysql)
   db-stop   stop the local MariaDB
   help      this text
 
-The reporter and lbagent daemons, start|stop|status, route and test
-commands arrive with their issues.
+The lbagent daemon, start|stop|status, route and test commands arrive with
+their issues.
 TXT
 }
 
@@ -29,6 +30,7 @@ case "$cmd" in
     bash scripts/mysql-local.sh start
     ;;
   dns) exec node --import tsx packages/dns/src/main.ts "${1:-conf/lars_dns.conf}" ;;
+  reporter) exec node --import tsx packages/reporter/src/main.ts "${1:-conf/lars_reporter.conf}" ;;
   db) exec bash scripts/mysql-local.sh start "$@" ;;
   db-stop) exec bash scripts/mysql-local.sh stop "$@" ;;
   help|-h|--help) usage ;;

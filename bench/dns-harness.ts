@@ -1,16 +1,15 @@
 // What the DNS benchmarks share: a DNS daemon in its own process (as
 // run_lars.sh runs it), a database of their own, and a raw protocol client.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// benchDatabase is also what the other daemons' benchmarks start from.
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeBody, encodeBody, MessageId } from '@lars/proto';
 import { encodeFrame, FrameDecoder, type FrameSink } from '@lars/reactor';
 import { createTestDatabase, type TestDatabase } from '../test-support/db.js';
-import { freePort } from '../test-support/ports.js';
-import { MYSQL_LOCAL_SCRIPT, REPO_ROOT } from '../test-support/repo-paths.js';
+import { mysqlSection } from '../test-support/daemon-process.js';
+import { MYSQL_LOCAL_SCRIPT } from '../test-support/repo-paths.js';
+import { startDaemon, type DaemonProcess } from './daemon-harness.js';
 
 /** Starts the shared local MariaDB (a no-op when it runs) and gives the benchmark its own database. */
 export async function benchDatabase(): Promise<TestDatabase> {
@@ -27,52 +26,12 @@ export async function fillRoutes(db: TestDatabase, rows: number): Promise<void> 
   );
 }
 
-export interface DnsProcess {
-  port: number;
-  stats(): Promise<Record<string, number>>;
-  /** Resident set size of the DNS process, bytes. */
-  rss(): number;
-  stop(): Promise<void>;
-}
-
-export async function startDnsProcess(db: TestDatabase, dns: { checkInterval: number; reloadInterval: number }): Promise<DnsProcess> {
-  const [port, statsPort] = [await freePort(), await freePort()];
-  const dir = mkdtempSync(join(tmpdir(), 'lars-bench-dns-'));
-  const conf = join(dir, 'lars_dns.conf');
-  writeFileSync(
-    conf,
-    `[reactor]\nport = ${port}\n[mysql]\ndb_host = ${db.host}\ndb_port = ${db.port}\ndb_user = ${db.user}\n` +
-      `db_passwd = ${db.password}\ndb_name = ${db.name}\n[dns]\ncheck_interval = ${dns.checkInterval}\n` +
-      `reload_interval = ${dns.reloadInterval}\n[stats]\nport = ${statsPort}\n`,
+export async function startDnsProcess(db: TestDatabase, dns: { checkInterval: number; reloadInterval: number }): Promise<DaemonProcess> {
+  return startDaemon(
+    'packages/dns/src/main.ts',
+    (statsPort) =>
+      `${mysqlSection(db)}[dns]\ncheck_interval = ${dns.checkInterval}\nreload_interval = ${dns.reloadInterval}\n[stats]\nport = ${statsPort}\n`,
   );
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'packages/dns/src/main.ts', conf], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, LARS_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const stats = async (): Promise<Record<string, number>> =>
-    (await (await fetch(`http://127.0.0.1:${statsPort}/stats`)).json()) as Record<string, number>;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`DNS exited with ${child.exitCode}`);
-    try {
-      await stats();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error('DNS did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return {
-    port,
-    stats,
-    rss: () => Number(spawnSync('ps', ['-o', 'rss=', '-p', String(child.pid)], { encoding: 'utf8' }).stdout.trim()) * 1024,
-    async stop() {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkOption, ErrorCode, LarsError } from '../packages/reactor/src/errors.js';
+import { checkOption, ErrorCode, LarsError } from '@lars/reactor';
+import { createTestDatabase, type TestDatabase } from './db.js';
 import { freePort } from './ports.js';
 import { MYSQL_LOCAL_SCRIPT, VAR_TMP } from './repo-paths.js';
 
@@ -129,6 +130,32 @@ export async function startThrowawayMysql(options: ThrowawayMysqlOptions = {}): 
   } catch (err) {
     await runMysqlLocal(['stop-throwaway', dataDir]).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** A throwaway server with a fresh test database on it: for a test file that stops or restarts MySQL. */
+export interface ThrowawayDatabase {
+  mysql: ThrowawayMysql;
+  db: TestDatabase;
+  /** Drops the database (if the server is up) and removes the server. */
+  close(): Promise<void>;
+}
+
+export async function startThrowawayDatabase(): Promise<ThrowawayDatabase> {
+  const mysql = await startThrowawayMysql();
+  try {
+    const db = await createTestDatabase({ port: mysql.port });
+    return {
+      mysql,
+      db,
+      async close() {
+        await db.drop().catch(() => undefined);
+        await mysql.close();
+      },
+    };
+  } catch (err) {
+    await mysql.close();
     throw err;
   }
 }

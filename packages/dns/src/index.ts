@@ -9,3 +9,4 @@ export { RouteTable, buildRouteTable } from './route-table.js';
 export type { RouteTableBuild, TruncatedRoute } from './route-table.js';
 export { LOAD_ROUTES_SQL } from './route-store.js';
 export type { RouteKey, RouteRow } from './route-store.js';
+export { MysqlLink } from './mysql-link.js';

@@ -3,41 +3,17 @@
 // answers each CheckRequest with one CheckReply and keeps no state beyond
 // its connection (main owns the served version).
 import { parentPort, workerData } from 'node:worker_threads';
-import { createConnection, type Connection } from 'mysql2/promise';
+import { MysqlLink } from './mysql-link.js';
 import type { CheckReply, CheckRequest, LoaderWorkerData } from './route-loader-protocol.js';
 import { buildRouteTable } from './route-table.js';
 import { clearRouteChanges, deleteRouteChanges, loadRouteRows, readRouteChanges, readRouteVersion } from './route-store.js';
 
 const { mysql, connectTimeoutMs } = workerData as LoaderWorkerData;
 const port = parentPort!;
-let conn: Connection | null = null;
+const link = new MysqlLink(mysql, connectTimeoutMs);
 
-async function connection(): Promise<Connection> {
-  if (conn === null) {
-    const c = await createConnection({
-      host: mysql.host,
-      port: mysql.port,
-      user: mysql.user,
-      password: mysql.password,
-      database: mysql.database,
-      connectTimeout: connectTimeoutMs,
-      supportBigNumbers: true,
-    });
-    // A dropped connection is replaced on the next round; without a listener it would kill the thread.
-    c.on('error', () => drop(c));
-    conn = c;
-  }
-  return conn;
-}
-
-function drop(c: Connection): void {
-  if (conn === c) conn = null;
-  c.destroy();
-}
-
-async function check(req: CheckRequest): Promise<CheckReply> {
-  const c = await connection();
-  try {
+function check(req: CheckRequest): Promise<CheckReply> {
+  return link.use(async (c) => {
     if (req.startup) await clearRouteChanges(c);
     const version = await readRouteVersion(c);
     if (!req.force && version === req.knownVersion) return { type: 'unchanged', seq: req.seq, version };
@@ -59,10 +35,7 @@ async function check(req: CheckRequest): Promise<CheckReply> {
       selectMs,
       loadMs: performance.now() - t0,
     };
-  } catch (err) {
-    drop(c);
-    throw err;
-  }
+  });
 }
 
 port.on('message', (req: CheckRequest) => {

@@ -5,21 +5,19 @@ import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipToInt } from '@lars/proto';
 import { changeRoutes, DnsServer } from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../../../test-support/db.js';
-import { startThrowawayMysql, type ThrowawayMysql } from '../../../test-support/throwaway-mysql.js';
+import type { TestDatabase } from '../../../test-support/db.js';
+import { until } from '../../../test-support/wait.js';
+import { startThrowawayDatabase, type ThrowawayDatabase, type ThrowawayMysql } from '../../../test-support/throwaway-mysql.js';
 import { RouteClient } from './route-client.js';
 
 let mysql: ThrowawayMysql;
 let db: TestDatabase;
-
+let throwaway: ThrowawayDatabase | undefined;
 beforeAll(async () => {
-  mysql = await startThrowawayMysql();
-  db = await createTestDatabase({ port: mysql.port });
+  throwaway = await startThrowawayDatabase();
+  ({ mysql, db } = throwaway);
 });
-afterAll(async () => {
-  await db?.drop().catch(() => undefined);
-  await mysql?.close();
-});
+afterAll(() => throwaway?.close());
 
 async function change(modid: number, ip: string, port: number): Promise<void> {
   const conn = await createConnection({ host: db.host, port: db.port, user: db.adminUser, password: db.adminPassword, database: db.name });
@@ -48,12 +46,7 @@ describe('DnsServer with MySQL going down and coming back', () => {
 
       await mysql.stop();
       const failures = dns.stats().loadFailures as number;
-      // Wait until the DNS has seen MySQL fail at least twice.
-      const deadline = Date.now() + 20_000;
-      while ((dns.stats().loadFailures as number) < failures + 2) {
-        if (Date.now() > deadline) throw new Error('the DNS never noticed MySQL was down');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await until(() => (dns.stats().loadFailures as number) >= failures + 2, 'the DNS to see MySQL fail twice');
       expect(dns.stats().mysqlUp).toBe(false);
       expect((await c.ask(1, 1)).hosts).toEqual(['10.0.0.1:1001']);
       expect(dns.stats().tableRoutes).toBe(1);

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ipToInt } from '@lars/proto';
 import { changeRoutes, DnsServer, type RouteEdit } from '../src/index.js';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/db.js';
+import { until } from '../../../test-support/wait.js';
 import { RouteClient } from './route-client.js';
 
 const CHECK_MS = 100;
@@ -47,13 +48,6 @@ async function client(port: number): Promise<RouteClient> {
 const host = (modid: number, cmdid: number, ip: string, port: number): RouteEdit => ({ op: 'add', modid, cmdid, ip: ipToInt(ip), port });
 const checks = (dns: DnsServer) => dns.stats().checks as number;
 
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('DnsServer', () => {
   it('serves routes inserted with SQL, and an empty host list for an unknown key', async () => {

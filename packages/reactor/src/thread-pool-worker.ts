@@ -35,6 +35,12 @@ export type PoolHandler = (record: Uint8Array, reply: PoolReply) => void | Promi
 export interface RunPoolWorkerOptions {
   /** Records handled before letting the worker's event loop run (default 256). */
   batch?: number;
+  /**
+   * Called after each run of up to `batch` records (when the batch is full or
+   * the queue ran dry) and awaited before the next record is taken: where a
+   * worker writes out what its handler gathered, e.g. one multi-row INSERT.
+   */
+  flush?: () => void | Promise<void>;
 }
 
 const DEFAULTS = {
@@ -72,6 +78,7 @@ export async function runPoolWorker(handler: PoolHandler, options: RunPoolWorker
   const input = SabQueue.attach(data.input);
   const output = SabQueue.attach(data.output);
   const reply: PoolReply = (record) => output.push(record);
+  const flush = options.flush;
   for (;;) {
     let handled = 0;
     let record: Uint8Array | null;
@@ -80,6 +87,7 @@ export async function runPoolWorker(handler: PoolHandler, options: RunPoolWorker
       const pending = handler(record, reply);
       if (pending !== undefined) await pending;
     }
+    if (handled > 0 && flush !== undefined) await flush();
     if (handled === batch) {
       await yieldToEventLoop();
       continue;

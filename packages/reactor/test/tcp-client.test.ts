@@ -9,6 +9,7 @@ import { SendOutcome } from '../src/send-outcome.js';
 import { TcpClient } from '../src/tcp-client.js';
 import type { TcpConnection } from '../src/tcp-connection.js';
 import { TcpServer } from '../src/tcp-server.js';
+import { until } from '../../../test-support/wait.js';
 
 type Conn = TcpConnection;
 
@@ -21,10 +22,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Polls (no timing assertion) until `cond` holds. */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((resolve) => setTimeout(resolve, 2));
-}
 
 /** A server that records ReportRequest modids and answers GetRouteRequest. */
 function recordingServer(port: number, seen: number[]): TcpServer {

@@ -117,6 +117,21 @@ describe('ThreadPool', () => {
     expect(() => pool.sendRoundRobin(Uint8Array.of(1))).toThrow(expect.objectContaining({ code: ErrorCode.CLOSED }));
   });
 
+  it('flush runs after each run of at most `batch` records, before the next record is taken', async () => {
+    const batches: Array<{ size: number; sum: number }> = [];
+    const pool = new ThreadPool(new URL('./fixtures/pool-batch.ts', import.meta.url), {
+      threads: 1,
+      onMessage: (_w, r) => batches.push({ size: r[0] | (r[1] << 8), sum: Buffer.from(r).readUInt32LE(2) }),
+    });
+    // Queued before the worker has started, so it finds them all waiting.
+    for (let k = 0; k < 1000; k++) expect(pool.sendTo(0, Uint8Array.of(k % 7))).toBe(true);
+    await pool.close();
+    expect(batches.reduce((n, b) => n + b.size, 0)).toBe(1000);
+    expect(batches.reduce((n, b) => n + b.sum, 0)).toBe(Array.from({ length: 1000 }, (_, k) => k % 7).reduce((a, b) => a + b));
+    expect(Math.max(...batches.map((b) => b.size))).toBe(100);
+    expect(batches.every((b) => b.size >= 1 && b.size <= 100)).toBe(true);
+  });
+
   it('a worker that throws is logged and counted; main and the other workers go on', async () => {
     const replies = new Replies();
     const pool = echoPool(replies);

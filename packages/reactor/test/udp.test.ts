@@ -8,6 +8,7 @@ import { SendOutcome } from '../src/send-outcome.js';
 import { UdpClient } from '../src/udp-client.js';
 import { UdpServer } from '../src/udp-server.js';
 import type { UdpReplyTarget } from '../src/udp-server.js';
+import { until } from '../../../test-support/wait.js';
 
 /** Answers GetHostRequest with NOEXIST, echoing seq/modid/cmdid; echoes msgid 100 raw. */
 function agentLikeRouter(): MessageRouter<UdpReplyTarget> {
@@ -20,9 +21,6 @@ function agentLikeRouter(): MessageRouter<UdpReplyTarget> {
     });
 }
 
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((resolve) => setTimeout(resolve, 2));
-}
 
 describe('UDP', () => {
   it('round trips requests and dispatches replies through the client router', async () => {

@@ -1,0 +1,17 @@
+// `./run_lars.sh reporter [conf]`: the reporter in the foreground.
+import { runDaemon } from '@lars/reactor';
+import { reporterOptionsFromConfig } from './reporter-config.js';
+import { ReporterServer } from './reporter-server.js';
+
+await runDaemon({
+  name: 'reporter',
+  configFile: process.argv[2] ?? 'conf/lars_reporter.conf',
+  defaultStatsPort: 7789,
+  // Long enough for the writers to flush a full queue.
+  shutdownTimeoutMs: 30_000,
+  async start(config, logger) {
+    const reporter = new ReporterServer({ ...reporterOptionsFromConfig(config), logger });
+    await reporter.start();
+    return reporter;
+  },
+});
