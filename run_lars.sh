@@ -12,13 +12,13 @@ usage: ./run_lars.sh COMMAND
             the sample routes (run this first on a new machine)
   dns [CONF]          run the route DNS in the foreground (conf/lars_dns.conf)
   reporter [CONF]     run the reporter in the foreground (conf/lars_reporter.conf)
+  lbagent [CONF]      run the LB agent in the foreground (conf/lars_lb_agent.conf)
   db        start (and on first use create) the local MariaDB for the daemons
             (port: LARS_MYSQL_DB_PORT, default 3306; data under var/mysql)
   db-stop   stop the local MariaDB
   help      this text
 
-The lbagent daemon, start|stop|status, route and test commands arrive with
-their issues.
+start|stop|status, route and test commands arrive with the next issue.
 TXT
 }
 
@@ -31,6 +31,7 @@ case "$cmd" in
     ;;
   dns) exec node --import tsx packages/dns/src/main.ts "${1:-conf/lars_dns.conf}" ;;
   reporter) exec node --import tsx packages/reporter/src/main.ts "${1:-conf/lars_reporter.conf}" ;;
+  lbagent) exec node --import tsx packages/agent/src/main.ts "${1:-conf/lars_lb_agent.conf}" ;;
   db) exec bash scripts/mysql-local.sh start "$@" ;;
   db-stop) exec bash scripts/mysql-local.sh stop "$@" ;;
   help|-h|--help) usage ;;

@@ -19,14 +19,14 @@ export interface DaemonProcess {
   exited(): Promise<number | null>;
 }
 
-/** Starts `entry` (relative to the repo root) with a config file holding `conf`. */
-export function startDaemonProcess(entry: string, conf: string): DaemonProcess {
+/** Starts `entry` (relative to the repo root) with a config file holding `conf`, and `env` added to the environment. */
+export function startDaemonProcess(entry: string, conf: string, env: Record<string, string> = {}): DaemonProcess {
   const dir = mkdtempSync(join(tmpdir(), 'lars-daemon-'));
   const file = join(dir, 'daemon.conf');
   writeFileSync(file, conf);
   const child = spawn(process.execPath, ['--import', 'tsx', entry, file], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LARS_LOG_LEVEL: 'info' },
+    env: { ...process.env, LARS_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

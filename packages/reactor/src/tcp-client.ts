@@ -7,6 +7,7 @@ import type { BackoffOptions } from './backoff.js';
 import { ErrorCode, LarsError, checkOption } from './errors.js';
 import { HEADER_BYTES, MAX_BODY_BYTES, MAX_FRAME_BYTES, encodeFrame } from './frame-codec.js';
 import { LogThrottle } from './log-throttle.js';
+import { RingDeque } from './ring-deque.js';
 import { silentLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import type { MessageRouter } from './message-router.js';
@@ -19,8 +20,12 @@ export interface TcpAddress {
   readonly port: number;
 }
 
-/** What send() does while there is no connection. */
-export const WhileDisconnected = { QUEUE: 'queue', REJECT: 'reject' } as const;
+/**
+ * What send() does while there is no connection: queue up to the bound and
+ * reject past it, reject at once, or queue and drop the OLDEST queued frames
+ * to make room (for data where the newest matters most, like snapshots).
+ */
+export const WhileDisconnected = { QUEUE: 'queue', REJECT: 'reject', DROP_OLDEST: 'drop-oldest' } as const;
 export type WhileDisconnected = (typeof WhileDisconnected)[keyof typeof WhileDisconnected];
 
 export interface TcpClientOptions<Ctx = unknown> extends TcpConnectionOptions {
@@ -31,7 +36,7 @@ export interface TcpClientOptions<Ctx = unknown> extends TcpConnectionOptions {
   /** Reconnect delays; a Backoff instance may be passed to observe or script them. */
   backoff?: BackoffOptions | Backoff;
   whileDisconnected?: WhileDisconnected;
-  /** Bound on frames queued while disconnected (header included); past it sends are rejected. <= maxOutputBytes. */
+  /** Bound on frames queued while disconnected (header included); past it sends are rejected or the oldest dropped. <= maxOutputBytes. */
   maxQueuedBytes?: number;
   /** A connect attempt that has not completed by then counts as failed. */
   connectTimeoutMs?: number;
@@ -54,6 +59,8 @@ export interface TcpClientStats extends TcpCounters {
   rejectedSends: number;
   /** Frames still queued when close() was called. */
   droppedOnClose: number;
+  /** Queued frames dropped to make room for newer ones ('drop-oldest'). */
+  droppedOldest: number;
   /** The last reconnect delay scheduled, ms. */
   lastDelayMs: number;
 }
@@ -102,7 +109,7 @@ export class TcpClient<Ctx = unknown> {
   private connectedAt = 0;
   private nextId = 1;
   /** Encoded frames waiting for a connection; appended, then flushed whole (no shift). */
-  private queue: Buffer[] = [];
+  private readonly queue = new RingDeque<Buffer>();
   private queuedBytes = 0;
   private waiters: { resolve: (conn: TcpConnection<Ctx>) => void; reject: (err: Error) => void }[] = [];
   private readonly extra = {
@@ -111,6 +118,7 @@ export class TcpClient<Ctx = unknown> {
     disconnects: 0,
     rejectedSends: 0,
     droppedOnClose: 0,
+    droppedOldest: 0,
     lastDelayMs: 0,
   };
 
@@ -129,9 +137,9 @@ export class TcpClient<Ctx = unknown> {
     const closeGraceMs = options.closeGraceMs ?? DEFAULTS.closeGraceMs;
     const warnIntervalMs = options.warnIntervalMs ?? DEFAULTS.warnIntervalMs;
     checkOption(
-      this.whileDisconnected === WhileDisconnected.QUEUE || this.whileDisconnected === WhileDisconnected.REJECT,
+      Object.values(WhileDisconnected).includes(this.whileDisconnected),
       'whileDisconnected',
-      "must be 'queue' or 'reject'",
+      "must be 'queue', 'reject' or 'drop-oldest'",
     );
     checkOption(maxOutputBytes >= MAX_FRAME_BYTES, 'maxOutputBytes', `must be >= ${MAX_FRAME_BYTES}`);
     // A flush on reconnect must fit the output bound, or queued frames could be lost.
@@ -210,11 +218,17 @@ export class TcpClient<Ctx = unknown> {
     if (this.whileDisconnected === WhileDisconnected.REJECT) return this.reject(SendOutcome.REJECTED);
     const bytes = HEADER_BYTES + body.length;
     if (this.queuedBytes + bytes > this.maxQueuedBytes) {
+      const dropOldest = this.whileDisconnected === WhileDisconnected.DROP_OLDEST && bytes <= this.maxQueuedBytes;
       const suppressed = this.throttle.take('queue-full');
       if (suppressed >= 0) {
-        this.logger.warn({ queuedBytes: this.queuedBytes, suppressed }, 'send queue full, send rejected');
+        const what = dropOldest ? 'dropping the oldest queued frames' : 'send rejected';
+        this.logger.warn({ queuedBytes: this.queuedBytes, suppressed }, `send queue full, ${what}`);
       }
-      return this.reject(SendOutcome.REJECTED);
+      if (!dropOldest) return this.reject(SendOutcome.REJECTED);
+      while (this.queuedBytes + bytes > this.maxQueuedBytes) {
+        this.queuedBytes -= this.queue.shift()!.length;
+        this.extra.droppedOldest++;
+      }
     }
     this.queue.push(encodeFrame(msgid, body));
     this.queuedBytes += bytes;
@@ -241,7 +255,7 @@ export class TcpClient<Ctx = unknown> {
     if (this.queue.length > 0) {
       this.extra.droppedOnClose += this.queue.length;
       this.logger.warn({ frames: this.queue.length, bytes: this.queuedBytes }, 'closing with unsent queued frames');
-      this.queue = [];
+      this.queue.clear();
       this.queuedBytes = 0;
     }
     const waiters = this.waiters;
@@ -321,12 +335,11 @@ export class TcpClient<Ctx = unknown> {
   };
 
   private flushQueue(conn: TcpConnection<Ctx>): void {
-    const queue = this.queue;
-    this.queue = [];
     this.queuedBytes = 0;
-    for (let i = 0; i < queue.length; i++) {
+    let frame: Buffer | undefined;
+    while ((frame = this.queue.shift()) !== undefined) {
       // Cannot overflow on a fresh socket (maxQueuedBytes <= maxOutputBytes); counted if it ever does.
-      if (conn.sendFrame(queue[i]) !== SendOutcome.SENT) this.extra.rejectedSends++;
+      if (conn.sendFrame(frame) !== SendOutcome.SENT) this.extra.rejectedSends++;
     }
   }
 

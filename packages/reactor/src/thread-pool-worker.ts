@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { isMainThread, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { checkOption } from './errors.js';
 import { SabQueue, WaitResult } from './sab-queue.js';
 
@@ -13,6 +13,15 @@ export interface PoolWorkerData {
   readonly output: SharedArrayBuffer;
   /** ThreadPoolOptions.workerData. */
   readonly data: unknown;
+}
+
+/** The control message poolWorkerReady() posts (control only: data never goes through postMessage). */
+export const POOL_WORKER_READY = 'lars-pool-worker-ready';
+
+/** Tells the pool this worker is set up (e.g. its socket is bound): ThreadPool.ready() waits for every worker's. */
+export function poolWorkerReady(): void {
+  poolData();
+  parentPort!.postMessage(POOL_WORKER_READY);
 }
 
 /** Where a pool worker is and what the pool was given for it. */
@@ -63,6 +72,27 @@ export function poolWorkerContext(): PoolWorkerContext {
   return { index, threads, data };
 }
 
+// This thread is the single producer of its output queue: one attached view, shared by every caller.
+let output: SabQueue | null = null;
+let send: PoolReply | null = null;
+
+function outputQueue(): SabQueue {
+  output ??= SabQueue.attach(poolData().output);
+  return output;
+}
+
+/**
+ * Pushes onto the queue back to main from anywhere in the worker, not only
+ * from the handler (a worker that also serves sockets sends from there).
+ */
+export function poolWorkerSend(): PoolReply {
+  if (send === null) {
+    const queue = outputQueue();
+    send = (record) => queue.push(record);
+  }
+  return send;
+}
+
 /**
  * The worker side of a ThreadPool: feeds every record of this worker's input
  * queue to `handler`, waiting with Atomics.waitAsync so the worker's event
@@ -76,8 +106,7 @@ export async function runPoolWorker(handler: PoolHandler, options: RunPoolWorker
   checkOption(Number.isInteger(batch) && batch >= 1, 'batch', 'must be a positive integer');
   const data = poolData();
   const input = SabQueue.attach(data.input);
-  const output = SabQueue.attach(data.output);
-  const reply: PoolReply = (record) => output.push(record);
+  const reply = poolWorkerSend();
   const flush = options.flush;
   for (;;) {
     let handled = 0;

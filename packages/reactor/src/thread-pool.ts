@@ -4,7 +4,7 @@ import { checkOption, ErrorCode, LarsError } from './errors.js';
 import { HashRing } from './hash-ring.js';
 import { silentLogger, type Logger } from './logger.js';
 import { FullPolicy, SabQueue, WaitResult, type RecordSink, type SabQueueStats } from './sab-queue.js';
-import type { PoolWorkerData } from './thread-pool-worker.js';
+import { POOL_WORKER_READY, type PoolWorkerData } from './thread-pool-worker.js';
 import { spawnWorker } from './worker-spawn.js';
 
 /** Receives a worker's output on the main thread; `record` is valid only during the call. */
@@ -76,6 +76,7 @@ export class ThreadPool {
   private readonly alive: boolean[] = [];
   private readonly exits: Promise<void>[] = [];
   private readonly pumps: Promise<void>[] = [];
+  private readonly readiness: Promise<void>[] = [];
   private readonly ring: HashRing<number>;
   private readonly counters = {
     workerErrors: 0,
@@ -110,6 +111,15 @@ export class ThreadPool {
       this.outputs.push(SabQueue.create({ capacityBytes: queueBytes, fullPolicy }));
     }
     for (let i = 0; i < this.threads; i++) this.startWorker(entry, i, options.workerData);
+  }
+
+  /**
+   * Resolves once every worker has called poolWorkerReady() (a worker that
+   * binds a socket says so after binding); rejects with the first worker's
+   * failure to get there (its error, or its exit).
+   */
+  ready(): Promise<void> {
+    return Promise.all(this.readiness).then(() => undefined);
   }
 
   /** Sends to the next worker in turn. */
@@ -200,6 +210,17 @@ export class ThreadPool {
     const worker = spawnWorker(entry, { workerData });
     this.workers.push(worker);
     this.alive.push(true);
+    this.readiness.push(
+      new Promise<void>((resolve, reject) => {
+        worker.on('message', (m: unknown) => {
+          if (m === POOL_WORKER_READY) resolve();
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new LarsError(ErrorCode.CLOSED, `worker ${index} exited (${code}) before it was ready`)));
+      }),
+    );
+    // ready() may never be called: a rejection nobody awaits must not become an unhandled one.
+    this.readiness[index].catch(() => undefined);
     worker.on('error', (err) => {
       this.counters.workerErrors++;
       this.log.error({ err, worker: index }, 'worker failed');

@@ -6,7 +6,7 @@ import { Backoff } from '../src/backoff.js';
 import { ErrorCode, LarsError } from '../src/errors.js';
 import { MessageRouter } from '../src/message-router.js';
 import { SendOutcome } from '../src/send-outcome.js';
-import { TcpClient } from '../src/tcp-client.js';
+import { TcpClient, WhileDisconnected } from '../src/tcp-client.js';
 import type { TcpConnection } from '../src/tcp-connection.js';
 import { TcpServer } from '../src/tcp-server.js';
 import { until } from '../../../test-support/wait.js';
@@ -138,6 +138,31 @@ describe('TcpClient', () => {
       await until(() => seen.length === 4);
       expect(seen).toEqual([1, 2, 3, 5]);
       expect(client.stats()).toMatchObject({ queuedFrames: 0, queuedBytes: 0, rejectedSends: 1 });
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it("with 'drop-oldest' drops the oldest queued frames to make room, counts them, and flushes the newest", async () => {
+    const port = await freePort();
+    const client = new TcpClient(replyRouter([]), {
+      port,
+      backoff: { initialMs: 5, maxMs: 20, jitter: 0 },
+      whileDisconnected: WhileDisconnected.DROP_OLDEST,
+      maxQueuedBytes: 35,
+    });
+    const seen: number[] = [];
+    const server = recordingServer(port, seen);
+    try {
+      client.connect();
+      const outcomes = [1, 2, 3, 4, 5].map((modid) => client.send(MessageId.ReportRequest, { modid }));
+      expect(outcomes).toEqual(Array(5).fill(SendOutcome.QUEUED));
+      expect(client.stats()).toMatchObject({ queuedFrames: 3, queuedBytes: 30, droppedOldest: 2, rejectedSends: 0 });
+      await server.listen();
+      await client.whenConnected();
+      await until(() => seen.length === 3);
+      expect(seen).toEqual([3, 4, 5]);
     } finally {
       await client.close();
       await server.close();

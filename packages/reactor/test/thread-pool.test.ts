@@ -132,6 +132,17 @@ describe('ThreadPool', () => {
     expect(batches.every((b) => b.size >= 1 && b.size <= 100)).toBe(true);
   });
 
+  it('ready() waits for every worker to say it is set up, and fails with a worker that cannot', async () => {
+    const READY = new URL('./fixtures/pool-ready.ts', import.meta.url);
+    const ok = new ThreadPool(READY, { threads: 3, workerData: { failIndex: -1 } });
+    await ok.ready();
+    expect(ok.stats().alive).toBe(3);
+    await ok.close();
+    const failing = new ThreadPool(READY, { threads: 3, workerData: { failIndex: 1 } });
+    await expect(failing.ready()).rejects.toThrow('worker 1 could not bind');
+    await failing.close();
+  });
+
   it('a worker that throws is logged and counted; main and the other workers go on', async () => {
     const replies = new Replies();
     const pool = echoPool(replies);

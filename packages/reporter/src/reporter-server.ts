@@ -5,6 +5,7 @@ import {
   LarsError,
   MessageRouter,
   routeKey,
+  SharedCounters,
   silentLogger,
   TcpServer,
   ThreadPool,
@@ -15,8 +16,7 @@ import {
 } from '@lars/reactor';
 import { describeMysql, MYSQL_DEFAULTS, type MysqlSettings } from '@lars/dns';
 import { StatusRecordWriter } from './status-record.js';
-import { createWriterCounters, WriterCounter, WriterCounters } from './writer-counters.js';
-import type { WriterData } from './writer-protocol.js';
+import { WRITER_COUNTERS, type WriterData } from './writer-protocol.js';
 
 export interface ReporterServerOptions {
   /** `[reactor] ip`: bind address (loopback by default). */
@@ -68,8 +68,7 @@ export class ReporterServer {
   private readonly logger: Logger;
   private readonly tcp: TcpServer;
   private readonly pool: ThreadPool;
-  private readonly counterBuffer: SharedArrayBuffer;
-  private readonly writerCounters: WriterCounters[];
+  private readonly writerCounters: SharedCounters<(typeof WRITER_COUNTERS)[number]>;
   private readonly records = new StatusRecordWriter();
   private readonly counters = { requests: 0, rowsReceived: 0, tooLarge: 0, refusedByQueue: 0 };
   private closing: Promise<void> | null = null;
@@ -81,11 +80,11 @@ export class ReporterServer {
     checkOption(Number.isInteger(batchRecords) && batchRecords >= 1, 'batchRecords', 'must be a positive integer');
     this.mysql = { ...MYSQL_DEFAULTS, ...options.mysql };
     this.logger = (options.logger ?? silentLogger()).child({ component: 'reporter' });
-    this.counterBuffer = createWriterCounters(this.writers);
-    this.writerCounters = Array.from({ length: this.writers }, (_, i) => new WriterCounters(this.counterBuffer, i));
+    this.writerCounters = SharedCounters.create(this.writers, WRITER_COUNTERS);
+    for (let i = 0; i < this.writers; i++) this.writerCounters.set(i, 'mysqlUp', -1);
     const data: WriterData = {
       mysql: this.mysql,
-      counters: this.counterBuffer,
+      counters: this.writerCounters.buffer,
       batchRecords,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
       backoff: { ...DEFAULTS.backoff, ...options.backoff },
@@ -132,27 +131,28 @@ export class ReporterServer {
   stats(): StatsSnapshot {
     const pool = this.pool.stats();
     const perWriter = (f: (i: number) => number) => Object.fromEntries(Array.from({ length: this.writers }, (_, i) => [String(i), f(i)]));
+    const counters = this.writerCounters;
     return {
       ...this.tcp.stats(),
       ...this.counters,
       ...this.totals(),
       writers: this.writers,
       writersAlive: pool.alive,
-      writerRows: perWriter((i) => this.writerCounters[i].get(WriterCounter.ROWS_WRITTEN)),
+      writerRows: counters.perRow('rowsWritten'),
       writerDrops: perWriter((i) => pool.inputs[i].dropped),
       queueDepth: perWriter((i) => pool.inputs[i].records),
       queueBytes: perWriter((i) => pool.inputs[i].depthBytes),
-      mysqlUp: this.writerCounters.every((c) => c.get(WriterCounter.MYSQL_UP) !== 0),
+      mysqlUp: Object.values(counters.perRow('mysqlUp')).every((up) => up !== 0),
     };
   }
 
   private totals(): { rowsWritten: number; batches: number; batchFailures: number; drops: number } {
     const pool = this.pool.stats();
-    const sum = (k: number) => this.writerCounters.reduce((n, c) => n + c.get(k), 0);
+    const counters = this.writerCounters;
     return {
-      rowsWritten: sum(WriterCounter.ROWS_WRITTEN),
-      batches: sum(WriterCounter.BATCHES),
-      batchFailures: sum(WriterCounter.BATCH_FAILURES),
+      rowsWritten: counters.total('rowsWritten'),
+      batches: counters.total('batches'),
+      batchFailures: counters.total('batchFailures'),
       drops: pool.inputs.reduce((n, q) => n + q.dropped, 0),
     };
   }

@@ -4,15 +4,14 @@
 // it retries it takes nothing new: the queue holds what arrives, up to its
 // bound, where the oldest records are dropped (and counted) by the producer.
 import { MysqlLink } from '@lars/dns';
-import { Backoff, poolWorkerContext, runPoolWorker } from '@lars/reactor';
+import { Backoff, poolWorkerContext, runPoolWorker, SharedCounters } from '@lars/reactor';
 import { upsertCallStatus } from './call-status-sql.js';
 import { readStatusRecord, type CallStatusRow } from './status-record.js';
-import { WriterCounter, WriterCounters } from './writer-counters.js';
-import type { WriterData } from './writer-protocol.js';
+import { WRITER_COUNTERS, type WriterData } from './writer-protocol.js';
 
 const { index, data } = poolWorkerContext();
 const { mysql, batchRecords, connectTimeoutMs } = data as WriterData;
-const counters = new WriterCounters((data as WriterData).counters, index);
+const counters = SharedCounters.attach((data as WriterData).counters, WRITER_COUNTERS);
 const backoff = new Backoff((data as WriterData).backoff);
 const link = new MysqlLink(mysql, connectTimeoutMs);
 let rows: CallStatusRow[] = [];
@@ -22,15 +21,15 @@ async function write(): Promise<void> {
   for (;;) {
     try {
       await link.use((c) => upsertCallStatus(c, rows));
-      counters.add(WriterCounter.ROWS_WRITTEN, rows.length);
-      counters.add(WriterCounter.BATCHES, 1);
-      counters.set(WriterCounter.MYSQL_UP, 1);
+      counters.add(index, 'rowsWritten', rows.length);
+      counters.add(index, 'batches', 1);
+      counters.set(index, 'mysqlUp', 1);
       backoff.reset();
       rows = [];
       return;
     } catch {
-      counters.add(WriterCounter.BATCH_FAILURES, 1);
-      counters.set(WriterCounter.MYSQL_UP, 0);
+      counters.add(index, 'batchFailures', 1);
+      counters.set(index, 'mysqlUp', 0);
       await new Promise((r) => setTimeout(r, backoff.next()));
     }
   }

@@ -1,0 +1,85 @@
+
+/**
+ * Records between the agent's main thread and its UDP workers, through the
+ * thread pool's SharedArrayBuffer queues. First byte: the record type.
+ *
+ * main -> worker
+ *   ROUTE          [1][GetRouteResponse body]   a DNS reply or push, to the worker owning its key
+ *   DNS_CONNECTED  [2]                          broadcast: re-subscribe every tracked key
+ * worker -> main
+ *   PULL           [1][modid i32][cmdid i32]    send GetRouteRequest to the DNS
+ *   REPORT         [2][modid i32][cmdid i32][ReportStatusRequest body]  to the reporter owning the key
+ */
+export const ToWorker = { ROUTE: 1, DNS_CONNECTED: 2 } as const;
+export const ToMain = { PULL: 1, REPORT: 2 } as const;
+
+export const DNS_CONNECTED_RECORD = Uint8Array.of(ToWorker.DNS_CONNECTED);
+
+export function routeRecord(body: Uint8Array): Uint8Array {
+  const r = new Uint8Array(1 + body.length);
+  r[0] = ToWorker.ROUTE;
+  r.set(body, 1);
+  return r;
+}
+
+/** A record to main for (modid, cmdid), with `body` after the key (empty for PULL). */
+export function keyedRecord(type: number, modid: number, cmdid: number, body?: Uint8Array): Uint8Array {
+  const r = Buffer.allocUnsafe(9 + (body?.length ?? 0));
+  r[0] = type;
+  r.writeInt32LE(modid, 1);
+  r.writeInt32LE(cmdid, 5);
+  if (body !== undefined) r.set(body, 9);
+  return r;
+}
+
+export function recordKey(record: Uint8Array): { modid: number; cmdid: number } {
+  const v = new DataView(record.buffer, record.byteOffset, record.byteLength);
+  return { modid: v.getInt32(1, true), cmdid: v.getInt32(5, true) };
+}
+
+/** The UDP port index that owns a key: the SDK sends (modid, cmdid) to base_port + this. */
+export function ownerOf(modid: number, cmdid: number, workers: number): number {
+  return (((modid + cmdid) % workers) + workers) % workers;
+}
+
+/** Counters each UDP worker keeps in its row of the agent's SharedCounters. */
+export const WORKER_COUNTERS = [
+  'getHost',
+  'report',
+  'getRoute',
+  'wrongPort',
+  'picksSucc',
+  'picksOverload',
+  'picksNoexist',
+  'toOverload',
+  'toIdle',
+  'reportsUnknownRoute',
+  'reportsUnknownHost',
+  'pulls',
+  'routes',
+  'snapshots',
+  'outputRefused',
+  'datagramsIn',
+  'badFrames',
+  'lengthMismatch',
+  'unknownMsgid',
+  'badBody',
+  'tooLarge',
+  'truncatedRoutes',
+] as const;
+export type WorkerCounter = (typeof WORKER_COUNTERS)[number];
+
+/** ThreadPoolOptions.workerData of the agent's UDP workers. */
+export interface AgentWorkerData {
+  host: string;
+  basePort: number;
+  /** LoadBalanceConfig (structured-cloned). */
+  loadBalance: unknown;
+  /** This machine's IPv4 as an unsigned number: ReportStatusRequest.caller. */
+  caller: number;
+  /** SharedCounters over WORKER_COUNTERS, one row per worker. */
+  counters: SharedArrayBuffer;
+  /** How often a worker copies its counters into `counters`, ms. */
+  statsIntervalMs: number;
+}
+

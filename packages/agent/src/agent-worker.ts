@@ -1,0 +1,130 @@
+// One of the agent's UDP workers: serves base_port + index, owns the routes
+// whose (modid + cmdid) % workers is its index, and holds their LoadBalance
+// state with no lock (nothing else touches it). Route pulls and report
+// snapshots go to the main thread, route replies and pushes come from it,
+// through the thread pool's SharedArrayBuffer queues.
+import { decodeBody, encodeBody, MessageId, RetCode, type DecodedMessageMap, type GetHostResponse, type HostInfo } from '@lars/proto';
+import {
+  MAX_UDP_BODY_BYTES,
+  MessageRouter,
+  poolWorkerContext,
+  poolWorkerReady,
+  poolWorkerSend,
+  runPoolWorker,
+  SharedCounters,
+  UdpServer,
+  type UdpReplyTarget,
+} from '@lars/reactor';
+import { keyedRecord, ownerOf, ToMain, ToWorker, WORKER_COUNTERS, type AgentWorkerData, type WorkerCounter } from './agent-protocol.js';
+import type { LoadBalanceConfig } from './load-balance-config.js';
+import { RouteBook } from './route-book.js';
+
+const { index, threads, data } = poolWorkerContext();
+const options = data as AgentWorkerData;
+const config = options.loadBalance as LoadBalanceConfig;
+const counters = SharedCounters.attach(options.counters, WORKER_COUNTERS);
+const toMain = poolWorkerSend();
+let outputRefused = 0;
+let wrongPort = 0;
+let truncatedRoutes = 0;
+
+function send(record: Uint8Array): void {
+  if (!toMain(record)) outputRefused++;
+}
+
+const routes = new RouteBook(config, {
+  pull: (modid, cmdid) => send(keyedRecord(ToMain.PULL, modid, cmdid)),
+  report: (req) => send(keyedRecord(ToMain.REPORT, req.modid ?? 0, req.cmdid ?? 0, encodeBody(MessageId.ReportStatusRequest, req))),
+}, options.caller);
+
+const owns = (modid: number, cmdid: number) => ownerOf(modid, cmdid, threads) === index;
+
+// One response object and one host object, reused: a reply is encoded before the handler returns.
+const hostOut: HostInfo = { ip: 0, port: 0 };
+const response: GetHostResponse = { seq: 0, modid: 0, cmdid: 0, retcode: 0, host: null };
+
+const router = new MessageRouter<UdpReplyTarget>()
+  .on(MessageId.GetHostRequest, (req, _id, conn) => {
+    response.seq = req.seq;
+    response.modid = req.modid;
+    response.cmdid = req.cmdid;
+    response.host = null;
+    if (!owns(req.modid, req.cmdid)) {
+      wrongPort++;
+      response.retcode = RetCode.SYSTEM_ERROR;
+    } else {
+      const picked = routes.getHost(req.modid, req.cmdid, Date.now());
+      response.retcode = picked.ret;
+      if (picked.host !== null) {
+        hostOut.ip = picked.host.ip;
+        hostOut.port = picked.host.port;
+        response.host = hostOut;
+      }
+    }
+    conn.send(MessageId.GetHostResponse, response);
+  })
+  .on(MessageId.ReportRequest, (req) => {
+    if (!owns(req.modid, req.cmdid)) {
+      wrongPort++;
+      return;
+    }
+    routes.report(req.modid, req.cmdid, req.host?.ip ?? 0, req.host?.port ?? 0, req.retcode, req.timecost, Date.now());
+  })
+  .on(MessageId.ApiGetRouteRequest, (req, _id, conn) => {
+    let hosts: HostInfo[] = [];
+    if (owns(req.modid, req.cmdid)) {
+      hosts = routes.getRoute(req.modid, req.cmdid, Date.now()).map((h) => ({ ip: h.ip, port: h.port }));
+    } else {
+      wrongPort++;
+    }
+    let body = encodeBody(MessageId.ApiGetRouteResponse, { modid: req.modid, cmdid: req.cmdid, host: hosts });
+    if (body.length > MAX_UDP_BODY_BYTES) {
+      // More hosts than one datagram holds: send the ones that fit (protocol.md), and count it.
+      truncatedRoutes++;
+      let fit = Math.floor((hosts.length * MAX_UDP_BODY_BYTES) / body.length);
+      do {
+        body = encodeBody(MessageId.ApiGetRouteResponse, { modid: req.modid, cmdid: req.cmdid, host: hosts.slice(0, fit--) });
+      } while (body.length > MAX_UDP_BODY_BYTES);
+    }
+    conn.sendRaw(MessageId.ApiGetRouteResponse, body);
+  });
+
+const udp = new UdpServer(router, { host: options.host, port: options.basePort + index });
+await udp.listen();
+poolWorkerReady();
+
+// Worker counters that are RouteBook counters and UDP counters under the same names.
+const FROM_BOOK = ['getHost', 'report', 'getRoute', 'picksSucc', 'picksOverload', 'picksNoexist', 'toOverload', 'toIdle',
+  'reportsUnknownRoute', 'reportsUnknownHost', 'pulls', 'routes', 'snapshots'] as const satisfies readonly WorkerCounter[];
+const FROM_UDP = ['datagramsIn', 'badFrames', 'lengthMismatch', 'unknownMsgid', 'badBody', 'tooLarge'] as const satisfies readonly WorkerCounter[];
+
+function publishStats(): void {
+  const book = routes.counters;
+  const udpStats = udp.stats();
+  for (const name of FROM_BOOK) counters.set(index, name, book[name]);
+  for (const name of FROM_UDP) counters.set(index, name, udpStats[name]);
+  counters.set(index, 'wrongPort', wrongPort);
+  counters.set(index, 'outputRefused', outputRefused);
+  counters.set(index, 'truncatedRoutes', truncatedRoutes);
+}
+
+const reportTimer = setInterval(() => routes.tick(Date.now()), config.reportIntervalMs);
+const statsTimer = setInterval(publishStats, options.statsIntervalMs);
+reportTimer.unref();
+statsTimer.unref();
+
+await runPoolWorker((record) => {
+  if (record[0] === ToWorker.ROUTE) {
+    const res: DecodedMessageMap[2] = decodeBody(MessageId.GetRouteResponse, record.subarray(1));
+    routes.onRouteResponse(res.modid, res.cmdid, res.host as Array<{ ip: number; port: number }>, Date.now());
+  } else if (record[0] === ToWorker.DNS_CONNECTED) {
+    routes.onDnsConnected(Date.now());
+  }
+});
+
+// The pool is closing: send what is still unreported, then let the thread end.
+clearInterval(reportTimer);
+clearInterval(statsTimer);
+routes.tick(Date.now());
+publishStats();
+await udp.close();

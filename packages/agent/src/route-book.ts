@@ -1,0 +1,287 @@
+import { RetCode } from '@lars/proto';
+import type { ReportStatusRequest } from '@lars/proto';
+import { checkOption } from '@lars/reactor';
+import { checkLoadBalanceConfig } from './load-balance-config.js';
+import type { LoadBalanceConfig } from './load-balance-config.js';
+import type { LoadBalanceHost } from './load-balance-host.js';
+import { LoadBalance, RouteState } from './load-balance.js';
+import type { LoadBalanceEvents } from './load-balance.js';
+
+/** Where a RouteBook's messages go (the agent worker hands them to the main thread). */
+export interface RouteBookOutput {
+  /** Send GetRouteRequest(modid, cmdid) to the DNS. */
+  pull(modid: number, cmdid: number): void;
+  /** Send this ReportStatusRequest to the reporter. */
+  report(req: ReportStatusRequest): void;
+}
+
+/** What getHost answers. */
+export interface GetHostResult {
+  ret: RetCode;
+  /** Set only when ret is SUCC. */
+  host: LoadBalanceHost | null;
+}
+
+/** Plain counters for the agent's stats; read them, do not write them. */
+export interface RouteBookCounters {
+  /** getHost calls (= picksSucc + picksOverload + picksNoexist). */
+  getHost: number;
+  /** report calls (= reportsOk + reportsUnknownRoute + reportsUnknownHost). */
+  report: number;
+  /** getRoute calls. */
+  getRoute: number;
+  picksSucc: number;
+  picksOverload: number;
+  picksNoexist: number;
+  /** Hosts that went idle -> overload. */
+  toOverload: number;
+  /** Hosts that went overload -> idle (by report or overload_timeout). */
+  toIdle: number;
+  reportsOk: number;
+  reportsUnknownRoute: number;
+  reportsUnknownHost: number;
+  /** GetRouteRequests handed to out.pull. */
+  pulls: number;
+  /** GetRouteResponses for a key not tracked (ignored). */
+  responsesIgnored: number;
+  /** Routes held now. */
+  routes: number;
+  routesForgotten: number;
+  /** ReportStatusRequests handed to out.report (by tick, flush and at once). */
+  snapshots: number;
+  /** Of `snapshots`, those sent at once before a counter reset. */
+  snapshotsImmediate: number;
+}
+
+/** A route unused for this many update_timeouts is forgotten. */
+const FORGET_AFTER_UPDATE_TIMEOUTS = 10;
+
+/**
+ * The routes one agent UDP worker owns: the route life cycle and the reporting
+ * of load-balancing.md ("Route life cycle in the agent", "Reporting to the
+ * reporter"). Pure logic: no sockets, no timers; every call takes `now` in ms
+ * and the caller calls tick(now) every reportIntervalMs.
+ */
+export class RouteBook {
+  readonly config: LoadBalanceConfig;
+  /** The agent's IPv4 (unsigned), the `caller` of every ReportStatusRequest. */
+  readonly caller: number;
+  readonly counters: RouteBookCounters = {
+    getHost: 0,
+    report: 0,
+    getRoute: 0,
+    picksSucc: 0,
+    picksOverload: 0,
+    picksNoexist: 0,
+    toOverload: 0,
+    toIdle: 0,
+    reportsOk: 0,
+    reportsUnknownRoute: 0,
+    reportsUnknownHost: 0,
+    pulls: 0,
+    responsesIgnored: 0,
+    routes: 0,
+    routesForgotten: 0,
+    snapshots: 0,
+    snapshotsImmediate: 0,
+  };
+  private readonly out: RouteBookOutput;
+  /** modid -> cmdid -> route: two number-keyed levels, so a lookup allocates no string key. */
+  private readonly routes = new Map<number, Map<number, LoadBalance>>();
+  /** Routes that became dirty since the last tick; a member may have been cleaned by an immediate snapshot. */
+  private readonly dirtyRoutes = new Set<LoadBalance>();
+  private readonly events: LoadBalanceEvents;
+  /** Reused by getHost (see there). */
+  private readonly result: GetHostResult = { ret: RetCode.NOEXIST, host: null };
+  private nextSweepMs = 0;
+
+  constructor(config: LoadBalanceConfig, out: RouteBookOutput, caller: number) {
+    checkLoadBalanceConfig(config);
+    checkOption(Number.isInteger(caller) && caller >= 0 && caller <= 0xffffffff, 'caller', 'must be an unsigned 32-bit IPv4');
+    this.config = config;
+    this.out = out;
+    this.caller = caller;
+    this.events = {
+      snapshotNow: (lb, now) => {
+        this.counters.snapshotsImmediate++;
+        this.send(lb, now);
+      },
+      becameDirty: (lb) => {
+        this.dirtyRoutes.add(lb);
+      },
+      overloadChanged: (_lb, host) => {
+        if (host.overload) this.counters.toOverload++;
+        else this.counters.toIdle++;
+      },
+    };
+  }
+
+  /** Number of routes held. */
+  get routeCount(): number {
+    return this.counters.routes;
+  }
+
+  /** The route of (modid, cmdid) if it is tracked. */
+  find(modid: number, cmdid: number): LoadBalance | undefined {
+    return this.routes.get(modid)?.get(cmdid);
+  }
+
+  /** Every tracked route. */
+  *allRoutes(): IterableIterator<LoadBalance> {
+    for (const byCmd of this.routes.values()) yield* byCmd.values();
+  }
+
+  /**
+   * get_host. The returned object is reused: it is valid until the next
+   * getHost call, so copy what you keep (the agent encodes its reply at once).
+   */
+  getHost(modid: number, cmdid: number, now: number): Readonly<GetHostResult> {
+    this.counters.getHost++;
+    const result = this.result;
+    const lb = this.access(modid, cmdid, now);
+    result.host = lb.hostCount === 0 ? null : lb.pick(now);
+    // pick may return null with hosts held (all overloaded, not a probe turn): OVERLOAD.
+    if (result.host !== null) {
+      result.ret = RetCode.SUCC;
+      this.counters.picksSucc++;
+    } else if (lb.hostCount === 0) {
+      result.ret = RetCode.NOEXIST;
+      this.counters.picksNoexist++;
+    } else {
+      result.ret = RetCode.OVERLOAD;
+      this.counters.picksOverload++;
+    }
+    return result;
+  }
+
+  /** get_route: every host of the route (a new array), empty when it has none or is unknown. */
+  getRoute(modid: number, cmdid: number, now: number): LoadBalanceHost[] {
+    this.counters.getRoute++;
+    return Array.from(this.access(modid, cmdid, now).hosts());
+  }
+
+  /** A call result from the SDK. */
+  report(
+    modid: number,
+    cmdid: number,
+    ip: number,
+    port: number,
+    retcode: number,
+    timecostMs: number,
+    now: number,
+  ): 'ok' | 'unknown-route' | 'unknown-host' {
+    this.counters.report++;
+    const lb = this.find(modid, cmdid);
+    if (lb === undefined) {
+      this.counters.reportsUnknownRoute++;
+      return 'unknown-route';
+    }
+    if (!lb.report(ip, port, retcode, timecostMs, now)) {
+      this.counters.reportsUnknownHost++;
+      return 'unknown-host';
+    }
+    this.counters.reportsOk++;
+    return 'ok';
+  }
+
+  /**
+   * A GetRouteResponse (reply or push). Returns false, ignoring it, when the
+   * key is not tracked. An empty host list keeps the route tracked with no
+   * host (NOEXIST), so a later push that adds hosts fills it.
+   */
+  onRouteResponse(
+    modid: number,
+    cmdid: number,
+    hosts: ReadonlyArray<{ readonly ip: number; readonly port: number }>,
+    now: number,
+  ): boolean {
+    const lb = this.find(modid, cmdid);
+    if (lb === undefined) {
+      this.counters.responsesIgnored++;
+      return false;
+    }
+    lb.update(hosts, now);
+    return true;
+  }
+
+  /**
+   * The DNS connection is (re)established: every PULLING route becomes NEW and
+   * every tracked route is pulled at once, so the new connection is subscribed
+   * to all of them. lastUpdateMs is left alone (it stays the age of the data),
+   * so `_now` is unused; it keeps the signature uniform with the other events.
+   */
+  onDnsConnected(_now: number): void {
+    for (const lb of this.allRoutes()) {
+      if (lb.state === RouteState.PULLING) lb.state = RouteState.NEW;
+      this.pull(lb);
+    }
+  }
+
+  /**
+   * Call every reportIntervalMs: one ReportStatusRequest per dirty route, then
+   * (at most once per update_timeout) forgets routes nobody asked for during
+   * 10 x update_timeout.
+   */
+  tick(now: number): void {
+    this.flush(now);
+    if (now < this.nextSweepMs) return;
+    this.nextSweepMs = now + this.config.updateTimeoutMs;
+    const unusedMs = FORGET_AFTER_UPDATE_TIMEOUTS * this.config.updateTimeoutMs;
+    for (const [modid, byCmd] of this.routes) {
+      for (const [cmdid, lb] of byCmd) {
+        if (now - lb.lastAccessMs < unusedMs) continue;
+        byCmd.delete(cmdid);
+        this.counters.routes--;
+        this.counters.routesForgotten++;
+      }
+      if (byCmd.size === 0) this.routes.delete(modid);
+    }
+  }
+
+  /** Sends a ReportStatusRequest for every dirty route now (tick does this; also for shutdown). */
+  flush(now: number): void {
+    for (const lb of this.dirtyRoutes) {
+      if (lb.dirty) this.send(lb, now);
+    }
+    this.dirtyRoutes.clear();
+  }
+
+  /** The tracked route of the key, created (PULLING, pulled) if unknown, re-pulled if stale; marks it used. */
+  private access(modid: number, cmdid: number, now: number): LoadBalance {
+    let byCmd = this.routes.get(modid);
+    let lb = byCmd?.get(cmdid);
+    if (lb === undefined) {
+      lb = new LoadBalance(modid, cmdid, this.config, this.events);
+      // Until its first response, a route's data is as old as its first pull.
+      lb.lastUpdateMs = now;
+      if (byCmd === undefined) {
+        byCmd = new Map<number, LoadBalance>();
+        this.routes.set(modid, byCmd);
+      }
+      byCmd.set(cmdid, lb);
+      this.counters.routes++;
+      this.pull(lb);
+    } else if (lb.state === RouteState.NEW && now - lb.lastUpdateMs > this.config.updateTimeoutMs) {
+      lb.state = RouteState.PULLING;
+      this.pull(lb);
+    }
+    lb.lastAccessMs = now;
+    return lb;
+  }
+
+  private pull(lb: LoadBalance): void {
+    this.counters.pulls++;
+    this.out.pull(lb.modid, lb.cmdid);
+  }
+
+  private send(lb: LoadBalance, now: number): void {
+    this.counters.snapshots++;
+    this.out.report({
+      modid: lb.modid,
+      cmdid: lb.cmdid,
+      caller: this.caller,
+      ts: Math.floor(now / 1000),
+      results: lb.takeSnapshot(),
+    });
+  }
+}

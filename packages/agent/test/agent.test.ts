@@ -1,0 +1,114 @@
+import { createSocket } from 'node:dgram';
+import type { RowDataPacket } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RetCode } from '@lars/proto';
+import { until } from '../../../test-support/wait.js';
+import { AgentSystem } from './agent-system.js';
+
+// One system for the file; each test uses its own route keys.
+const sys = new AgentSystem();
+beforeAll(() =>
+  sys.start({
+    loadBalance: { overloadTimeoutMs: 1000, updateTimeoutMs: 3_600_000, reportIntervalMs: 100 },
+  }),
+);
+afterAll(() => sys.stop());
+
+const stats = () => sys.agent.stats() as Record<string, number>;
+
+async function firstSucc(modid: number, cmdid: number): Promise<string> {
+  let host: string | undefined;
+  await until(async () => {
+    const a = await sys.client.getHost(modid, cmdid);
+    host = a.host;
+    return a.ret === RetCode.SUCC;
+  }, `a host for ${modid}/${cmdid}`);
+  return host!;
+}
+
+describe('agent with the real DNS, reporter and MariaDB', () => {
+  it('answers NOEXIST for the first get_host of a new key, then hosts in round robin', async () => {
+    await sys.addHosts(10, 1, '10.0.0.1:1', '10.0.0.2:2', '10.0.0.3:3');
+    expect((await sys.client.getHost(10, 1)).ret).toBe(RetCode.NOEXIST);
+    await firstSucc(10, 1);
+    const seen: string[] = [];
+    for (let i = 0; i < 9; i++) seen.push((await sys.client.getHost(10, 1)).host!);
+    expect(new Set(seen)).toEqual(new Set(['10.0.0.1:1', '10.0.0.2:2', '10.0.0.3:3']));
+    // Round robin: each host once in every three consecutive picks.
+    for (let i = 0; i + 3 <= seen.length; i += 3) expect(new Set(seen.slice(i, i + 3)).size).toBe(3);
+    expect(await sys.client.getRoute(10, 1)).toEqual(['10.0.0.1:1', '10.0.0.2:2', '10.0.0.3:3']);
+  });
+
+  it('a key with no route answers NOEXIST; hosts added later arrive by push, with no new request', async () => {
+    expect((await sys.client.getHost(20, 2)).ret).toBe(RetCode.NOEXIST);
+    await until(() => (sys.dns.stats().subscribedKeys as number) > 0 && stats().pullsSent > 0, 'the pull');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await sys.client.getHost(20, 2)).ret).toBe(RetCode.NOEXIST);
+    const dnsRequests = sys.dns.stats().requests as number;
+    await sys.addHosts(20, 2, '10.0.2.1:2000');
+    expect(await firstSucc(20, 2)).toBe('10.0.2.1:2000');
+    expect(sys.dns.stats().requests).toBe(dnsRequests);
+  });
+
+  it('a route change committed in MySQL reaches the agent by push, long before update_timeout', async () => {
+    await sys.addHosts(30, 3, '10.0.3.1:3000');
+    await sys.client.getHost(30, 3);
+    expect(await firstSucc(30, 3)).toBe('10.0.3.1:3000');
+    await sys.addHosts(30, 3, '10.0.3.2:3001');
+    await until(async () => (await sys.client.getRoute(30, 3)).length === 2, 'the pushed host');
+    const picks = new Set<string>();
+    for (let i = 0; i < 4; i++) picks.add((await sys.client.getHost(30, 3)).host!);
+    expect(picks).toEqual(new Set(['10.0.3.1:3000', '10.0.3.2:3001']));
+  });
+
+  it('takes a failing host out of rotation, reports overload, probes it back after overload_timeout', async () => {
+    await sys.addHosts(40, 4, '10.0.4.1:4000', '10.0.4.2:4001', '10.0.4.3:4002');
+    await sys.client.getHost(40, 4);
+    await firstSucc(40, 4);
+    const bad = '10.0.4.2:4001';
+    const before = stats().toOverload;
+    // contin_err_limit (15) failures in a row: overloaded.
+    for (let i = 0; i < 15; i++) sys.client.report(40, 4, bad, 1);
+    await until(() => stats().toOverload > before, 'the overload transition');
+    const picks: string[] = [];
+    for (let i = 0; i < 10; i++) picks.push((await sys.client.getHost(40, 4)).host!);
+    expect(picks).not.toContain(bad);
+    await until(async () => {
+      const [rows] = await sys.db.admin.query<RowDataPacket[]>(
+        "SELECT overload FROM ServerCallStatus WHERE modid = 40 AND cmdid = 4 AND ip = INET_ATON('10.0.4.2') AND port = 4001",
+      );
+      return rows.length === 1 && rows[0].overload === '1';
+    }, "ServerCallStatus overload '1' for the failing host");
+    // After overload_timeout (1 s here) the next pick finds it idle again: it is back in rotation.
+    const toIdle = stats().toIdle;
+    await new Promise((r) => setTimeout(r, 1100));
+    const later: string[] = [];
+    for (let i = 0; i < 6; i++) later.push((await sys.client.getHost(40, 4)).host!);
+    expect(later).toContain(bad);
+    await until(() => stats().toIdle > toIdle, 'the return to idle');
+  });
+
+  it('drops and counts malformed datagrams on every port, and keeps answering', async () => {
+    await sys.addHosts(50, 5, '10.0.5.1:5000');
+    await sys.client.getHost(50, 5);
+    await firstSucc(50, 5);
+    const before = stats();
+    const raw = createSocket('udp4');
+    const send = (port: number, hex: string) =>
+      new Promise<void>((resolve, reject) => raw.send(Buffer.from(hex, 'hex'), port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+    for (let i = 0; i < 3; i++) {
+      const port = sys.basePort + i;
+      await send(port, '0400'); // shorter than a header
+      await send(port, '040000000500000008'); // msglen 5, 1 byte of body
+      await send(port, '04000000ffffffff'); // msglen -1
+      await send(port, '6300000000000000'); // msgid 99
+      await send(port, '0400000003000000ffffff'); // undecodable GetHostRequest
+    }
+    raw.close();
+    await until(() => {
+      const s = stats();
+      return s.badFrames - before.badFrames === 6 && s.lengthMismatch - before.lengthMismatch === 3 && s.unknownMsgid - before.unknownMsgid === 3 && s.badBody - before.badBody === 3;
+    }, 'every malformed datagram counted');
+    expect((await sys.client.getHost(50, 5)).host).toBe('10.0.5.1:5000');
+  });
+});
