@@ -76,7 +76,16 @@ usage: ./run_lars.sh COMMAND
   db-stop   stop the local MariaDB
   help      this text
 
-The route and test commands arrive with the tools.
+  route list [ModID [CmdID]]          route administration: list, add a host,
+  route add ModID CmdID IP Port       delete a host or a whole route (one
+  route del ModID CmdID [IP Port]     transaction the DNS pushes to agents)
+  test gethost ModID CmdID            one host of the route
+  test getroute ModID CmdID           every host of the route
+  test report ModID CmdID IP Port 0|1 report a call result (0 success, 1 failure)
+  test simulator ModID CmdID [errRate(0-10)] [queryCnt(0-999999)] [--interval-ms N]
+  test qps ThreadNum [--duration S] [--inflight K] [--json]
+  test example ModID CmdID            regInit, getRoute, getHost, report
+  (every test tool takes --help, and --host / --base-port for the agent)
 TXT
 }
 
@@ -91,6 +100,8 @@ case "$cmd" in
   dns) exec node --import tsx packages/dns/src/main.ts "${1:-conf/lars_dns.conf}" ;;
   reporter) exec node --import tsx packages/reporter/src/main.ts "${1:-conf/lars_reporter.conf}" ;;
   lbagent) exec node --import tsx packages/agent/src/main.ts "${1:-conf/lars_lb_agent.conf}" ;;
+  route) exec node --import tsx packages/tools/src/route-cli.ts "$@" ;;
+  test) exec node --import tsx packages/tools/src/cli.ts "$@" ;;
   start) start_all ;;
   stop) stop_all ;;
   status)

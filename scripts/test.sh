@@ -13,3 +13,10 @@ pnpm exec tsc -p tsconfig.json --noEmit
 
 echo "==> tests"
 pnpm exec vitest run "$@"
+
+# The end-to-end tests drive run_lars.sh on the default ports: after the
+# others, one at a time. Skipped when a filter was given for the run above.
+if [ $# -eq 0 ]; then
+  echo "==> end-to-end tests (run_lars.sh, default ports)"
+  pnpm exec vitest run --config vitest.e2e.config.ts
+fi

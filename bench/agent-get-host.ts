@@ -1,0 +1,240 @@
+// Agent get_host (benchmarks.md): the same client loop (get_host, then a
+// report for the host picked) in 1, 2 and 10 client threads with 1 and 16
+// loops in flight each, against a real agent (with its DNS, reporter and a
+// database of sample routes, each in its own process) and against the floor:
+// a bare three-thread UDP echo on the same three ports (no decode, no LB).
+// Reports loops/s for both, the ratio agent / floor and latency percentiles.
+import { loadSampleRoutes } from '../test-support/db.js';
+import { mysqlSection } from '../test-support/daemon-process.js';
+import { freePortRange } from '../test-support/ports.js';
+import { machine, parseBenchArgs, printTable } from './bench-common.js';
+import { startDaemon, type DaemonProcess } from './daemon-harness.js';
+import { benchDatabase, startDnsProcess } from './dns-harness.js';
+import { LoadClients, type RunResult } from './agent-load-client.js';
+
+const args = parseBenchArgs();
+const THREADS = [1, 2, 10] as const;
+const INFLIGHT = [1, 16] as const;
+// 24 runs and 13 process starts: this keeps the default run under a minute.
+const SECONDS = 1;
+/** Covers the agent pulling its routes after a start (the first answers are NOEXIST). */
+const WARMUP_MS = 400;
+const CLIENT_WARMUP_SECONDS = 0.5;
+const LONG = { threads: 10, inflight: 16, seconds: 60, rssEveryMs: 5000 } as const;
+const GOALS = { minRatio: 0.8, maxP99MsAt10x1: 1 } as const;
+
+type Side = 'floor' | 'agent';
+const ENTRY: Record<Side, string> = { floor: 'bench/agent-echo-server.ts', agent: 'packages/agent/src/main.ts' };
+
+/**
+ * Whichever side currently holds the three UDP ports: the floor and the agent
+ * take turns on the same ports, so each switch stops one process and starts
+ * the other.
+ */
+class PortHolder {
+  private side: Side | null = null;
+  private daemon: DaemonProcess | null = null;
+
+  constructor(private readonly conf: (statsPort: number) => string) {}
+
+  async use(side: Side): Promise<DaemonProcess> {
+    if (this.side !== side || this.daemon === null) {
+      await this.release();
+      this.daemon = await startDaemon(ENTRY[side], this.conf);
+      this.side = side;
+    }
+    return this.daemon;
+  }
+
+  async release(): Promise<void> {
+    const daemon = this.daemon;
+    this.daemon = null;
+    this.side = null;
+    await daemon?.stop();
+  }
+}
+
+interface Point {
+  threads: number;
+  inflight: number;
+  floor: RunResult;
+  agent: RunResult;
+  ratio: number;
+}
+
+/** The --long run: the agent alone at full load, its memory sampled. */
+interface LongRun {
+  threads: number;
+  inflight: number;
+  seconds: number;
+  loopsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  lost: number;
+  rssMiB: number[];
+  rssGrowthMiB: number;
+  agent: Record<string, number>;
+}
+
+/** The mean of two runs of one side (ABBA); counts are summed. */
+function mean(a: RunResult, b: RunResult): RunResult {
+  const avg = (x: number, y: number) => (x + y) / 2;
+  return {
+    loopsPerSecond: avg(a.loopsPerSecond, b.loopsPerSecond),
+    p50Ms: avg(a.p50Ms, b.p50Ms),
+    p99Ms: avg(a.p99Ms, b.p99Ms),
+    loops: a.loops + b.loops,
+    succ: a.succ + b.succ,
+    overload: a.overload + b.overload,
+    systemError: a.systemError + b.systemError,
+    noexist: a.noexist + b.noexist,
+    lost: a.lost + b.lost,
+  };
+}
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
+const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+const closers: Array<() => Promise<void>> = [];
+/** Registers what `starting` yields for closing at the end, whether or not the benchmark gets there. */
+function owned<T>(starting: Promise<T>, close: (resource: T) => Promise<void>): Promise<T> {
+  closers.push(() => starting.then(close, () => undefined));
+  return starting;
+}
+
+try {
+  // The client threads start while the database and the daemons come up.
+  const clientsStarting = owned(LoadClients.start(Math.max(...THREADS, LONG.threads)), (c) => c.close());
+  const db = await owned(benchDatabase(), (d) => d.drop());
+  await loadSampleRoutes(db);
+  const [dns, reporter] = await Promise.all([
+    owned(startDnsProcess(db, { checkInterval: 1, reloadInterval: 60 }), (d) => d.stop()),
+    owned(
+      startDaemon('packages/reporter/src/main.ts', (statsPort) => `${mysqlSection(db)}[reporter]\ndb_thread_cnt = 2\n[stats]\nport = ${statsPort}\n`),
+      (r) => r.stop(),
+    ),
+  ]);
+  const clients = await clientsStarting;
+
+  const basePort = await freePortRange(3);
+  const holder = new PortHolder(
+    (statsPort) =>
+      `[dnsserver]\nip = 127.0.0.1\nport = ${dns.port}\n[reporter]\nip = 127.0.0.1\nport = ${reporter.port}\n` +
+      `[loadbalance]\nlocal_ip = 127.0.0.1\n[agent]\nip = 127.0.0.1\nbase_port = ${basePort}\n[stats]\nport = ${statsPort}\n`,
+  );
+  closers.push(() => holder.release());
+  const measure = async (side: Side, threads: number, inflight: number, seconds = SECONDS): Promise<RunResult> => {
+    await holder.use(side);
+    return clients.run({ basePort, threads, inflight, warmupMs: WARMUP_MS, seconds });
+  };
+
+  // Warms the client threads' code up on the floor (which the first point starts with anyway); discarded.
+  await measure('floor', LONG.threads, LONG.inflight, CLIENT_WARMUP_SECONDS);
+  const points: Point[] = [];
+  for (const threads of THREADS) {
+    for (const inflight of INFLIGHT) {
+      // ABBA with the same client, load and ports, so drift in the machine's
+      // background load hits both sides alike; each side is the mean of its two.
+      const floor1 = await measure('floor', threads, inflight);
+      const agent1 = await measure('agent', threads, inflight);
+      const agent2 = await measure('agent', threads, inflight);
+      const floor2 = await measure('floor', threads, inflight);
+      const floor = mean(floor1, floor2);
+      const agent = mean(agent1, agent2);
+      points.push({ threads, inflight, floor, agent, ratio: agent.loopsPerSecond / floor.loopsPerSecond });
+    }
+  }
+
+  let long: LongRun | null = null;
+  if (args.long) {
+    const agent = await holder.use('agent');
+    const rss: number[] = [agent.rss()];
+    const sampler = setInterval(() => rss.push(agent.rss()), LONG.rssEveryMs);
+    const run = await clients.run({ basePort, threads: LONG.threads, inflight: LONG.inflight, warmupMs: WARMUP_MS, seconds: LONG.seconds });
+    clearInterval(sampler);
+    rss.push(agent.rss());
+    const stats = await agent.stats();
+    long = {
+      threads: LONG.threads,
+      inflight: LONG.inflight,
+      seconds: LONG.seconds,
+      loopsPerSecond: Math.round(run.loopsPerSecond),
+      p50Ms: round3(run.p50Ms),
+      p99Ms: round3(run.p99Ms),
+      lost: run.lost,
+      rssMiB: rss.map(mib),
+      // From the first sample under load (5 s in) to the end: flat memory keeps this near 0.
+      rssGrowthMiB: mib(rss[rss.length - 1] - rss[Math.min(1, rss.length - 1)]),
+      agent: {
+        getHostRequests: stats.getHostRequests,
+        reportRequests: stats.reportRequests,
+        reportsSent: stats.reportsSent,
+        reportsDropped: stats.reportsDropped,
+      },
+    };
+  }
+  report(points, long);
+} finally {
+  for (const close of closers.reverse()) {
+    // Keep closing the rest; the benchmark's own error (if any) is the one that propagates.
+    await close().catch((err: unknown) => process.stderr.write(`cleanup failed: ${String(err)}\n`));
+  }
+}
+
+function report(points: Point[], long: LongRun | null): void {
+  const side = (r: RunResult) => ({ ...r, loopsPerSecond: Math.round(r.loopsPerSecond), p50Ms: round3(r.p50Ms), p99Ms: round3(r.p99Ms) });
+  const worst = Math.min(...points.map((p) => p.ratio));
+  const at10x1 = points.find((p) => p.threads === 10 && p.inflight === 1);
+  const result = {
+    benchmark: 'agent-get-host',
+    machine: machine(),
+    secondsPerRun: SECONDS,
+    warmupMs: WARMUP_MS,
+    points: points.map((p) => ({ threads: p.threads, inflight: p.inflight, ratio: round3(p.ratio), floor: side(p.floor), agent: side(p.agent) })),
+    ratio: worst,
+    goals: {
+      ratioAtLeast: GOALS.minRatio,
+      ratioMet: worst >= GOALS.minRatio,
+      p99MsAt10Threads1InflightBelow: GOALS.maxP99MsAt10x1,
+      p99Met: at10x1 !== undefined && at10x1.agent.p99Ms < GOALS.maxP99MsAt10x1,
+    },
+    ...(long === null ? {} : { long }),
+  };
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const m = result.machine;
+  process.stdout.write(
+    `agent get_host: ${m.cores} cores, ${m.cpu}, node ${m.node}; ${SECONDS} s per run after ${WARMUP_MS} ms warm-up, ABBA order; ` +
+      `loop = get_host then report; floor = bare 3-thread UDP echo on the same ports\n\n`,
+  );
+  printTable(
+    points.map((p) => ({
+      threads: p.threads,
+      inflight: p.inflight,
+      'floor loops/s': Math.round(p.floor.loopsPerSecond),
+      'agent loops/s': Math.round(p.agent.loopsPerSecond),
+      ratio: p.ratio,
+      'agent p50 ms': p.agent.p50Ms,
+      'agent p99 ms': p.agent.p99Ms,
+      'floor p50 ms': p.floor.p50Ms,
+      'floor p99 ms': p.floor.p99Ms,
+      'agent noexist': p.agent.noexist,
+      lost: p.agent.lost + p.floor.lost,
+    })),
+  );
+  const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+  process.stdout.write(
+    `\nworst ratio: ${worst.toFixed(3)} (goal >= ${GOALS.minRatio}: ${verdict(result.goals.ratioMet)}); ` +
+      `agent p99 at 10 threads x 1: ${at10x1?.agent.p99Ms.toFixed(3)} ms (goal < ${GOALS.maxP99MsAt10x1} ms: ${verdict(result.goals.p99Met)})\n`,
+  );
+  if (long !== null) {
+    process.stdout.write(
+      `\nlong run, agent only, ${long.threads} threads x ${long.inflight} for ${long.seconds} s: ${long.loopsPerSecond} loops/s, ` +
+        `p50 ${long.p50Ms} ms, p99 ${long.p99Ms} ms, lost ${long.lost}\n` +
+        `agent RSS MiB (every ${LONG.rssEveryMs / 1000} s): ${long.rssMiB.join(', ')}; growth after the first 5 s: ${long.rssGrowthMiB} MiB\n` +
+        `agent counters: ${JSON.stringify(long.agent)}\n`,
+    );
+  }
+}

@@ -1,0 +1,137 @@
+// `run_lars.sh route ...`: route administration through the DNS's shared
+// route-change function, so every change is one transaction (RouteData, a
+// RouteChange row, RouteVersion) that the DNS pushes to subscribed agents.
+// Input is validated before anything is written.
+import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
+import { changeRoutes, describeMysql, describeRouteEdit, mysqlSettingsFromConfig, type RouteEdit } from '@lars/dns';
+import { ipToInt } from '@lars/proto';
+import { Config } from '@lars/reactor';
+import { formatUsage, flagValue, parseArgv, parseIdArg, parseIpArg, parsePortArg, UsageError, type ArgSpec } from './cli-args.js';
+import { ExitCode, type ToolIO } from './tool-context.js';
+
+const SPEC: ArgSpec = {
+  positionals: [
+    { name: 'COMMAND', help: 'list, add or del' },
+    { name: 'ModID', help: 'module id (integer 0..2147483647)', optional: true },
+    { name: 'CmdID', help: 'command id (integer 0..2147483647)', optional: true },
+    { name: 'IP', help: 'host IPv4 address (add, and del of one host)', optional: true },
+    { name: 'Port', help: 'host port 1..65535 (add, and del of one host)', optional: true },
+  ],
+  flags: [{ name: 'conf', value: 'FILE', help: 'where MySQL is: the [mysql] section of this file (default conf/lars_dns.conf)' }],
+};
+
+const USAGE = formatUsage(
+  'route',
+  'Lists and changes routes in MySQL. Each change is one transaction the DNS pushes to subscribed agents within its check interval.',
+  SPEC,
+  [
+    'route list [ModID [CmdID]]        the routes, one host per line',
+    'route add ModID CmdID IP Port     add a host (a host already there: nothing changes)',
+    'route del ModID CmdID IP Port     delete one host',
+    'route del ModID CmdID             delete the whole route',
+    'exit status: 0 done (also when nothing needed changing), 1 MySQL failed, 2 bad arguments',
+  ],
+);
+
+type Command = { kind: 'list'; modid?: number; cmdid?: number } | { kind: 'change'; edit: RouteEdit };
+
+/** Validates the whole command line before anything touches MySQL. */
+function parseCommand(pos: readonly string[]): Command {
+  const [command, ...rest] = pos;
+  const key = () => ({ modid: parseIdArg(rest[0], 'ModID'), cmdid: parseIdArg(rest[1], 'CmdID') });
+  const host = () => ({ ip: ipToInt(parseIpArg(rest[2], 'IP')), port: parsePortArg(rest[3], 'Port') });
+  switch (command) {
+    case 'list':
+      if (rest.length > 2) throw new UsageError('route list takes at most ModID and CmdID');
+      return {
+        kind: 'list',
+        modid: rest[0] === undefined ? undefined : parseIdArg(rest[0], 'ModID'),
+        cmdid: rest[1] === undefined ? undefined : parseIdArg(rest[1], 'CmdID'),
+      };
+    case 'add':
+      if (rest.length !== 4) throw new UsageError('route add needs ModID CmdID IP Port');
+      return { kind: 'change', edit: { op: 'add', ...key(), ...host() } };
+    case 'del':
+      if (rest.length === 2) return { kind: 'change', edit: { op: 'del-route', ...key() } };
+      if (rest.length !== 4) throw new UsageError('route del needs ModID CmdID, or ModID CmdID IP Port');
+      return { kind: 'change', edit: { op: 'del', ...key(), ...host() } };
+    default:
+      throw new UsageError(`unknown COMMAND ${JSON.stringify(command)} (list, add or del)`);
+  }
+}
+
+async function list(conn: Connection, cmd: Extract<Command, { kind: 'list' }>, io: ToolIO): Promise<void> {
+  const where: string[] = [];
+  const values: number[] = [];
+  if (cmd.modid !== undefined) {
+    where.push('modid = ?');
+    values.push(cmd.modid);
+  }
+  if (cmd.cmdid !== undefined) {
+    where.push('cmdid = ?');
+    values.push(cmd.cmdid);
+  }
+  const [rows] = await conn.query<RowDataPacket[]>(
+    `SELECT modid, cmdid, INET_NTOA(serverip) AS ip, serverport AS port FROM RouteData` +
+      `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY modid, cmdid, serverip, serverport`,
+    values,
+  );
+  const [[version]] = await conn.query<RowDataPacket[]>('SELECT version FROM RouteVersion WHERE id = 1');
+  io.stdout.write(`route version ${version?.version ?? 0}, ${rows.length} host${rows.length === 1 ? '' : 's'}\n`);
+  for (const r of rows) io.stdout.write(`modid = ${r.modid}, cmdid = ${r.cmdid}, ip = ${r.ip}, port = ${r.port}\n`);
+}
+
+async function change(conn: Connection, edit: RouteEdit, io: ToolIO): Promise<void> {
+  const result = await changeRoutes(conn, [edit]);
+  const { rows } = result.results[0];
+  const what = describeRouteEdit(edit);
+  if (!result.changed) {
+    const why =
+      edit.op === 'add' ? 'that host is already in the route' : edit.op === 'del' ? 'that host is not in the route' : 'the route has no host';
+    io.stdout.write(`${what}: nothing changed (${why})\n`);
+    return;
+  }
+  const hosts = edit.op === 'del-route' ? ` (${rows} host${rows === 1 ? '' : 's'})` : '';
+  io.stdout.write(`${what}${hosts}: done, route version ${result.version}\n`);
+}
+
+/** Runs `route ...` and resolves the exit code; never rejects. */
+export async function runRouteAdmin(argv: readonly string[], io: ToolIO): Promise<ExitCode> {
+  let cmd: Command;
+  let config: Config;
+  try {
+    const args = parseArgv(argv, SPEC);
+    if (args.help) {
+      io.stdout.write(USAGE);
+      return ExitCode.OK;
+    }
+    cmd = parseCommand(args.positionals);
+    config = Config.load(flagValue(args, 'conf') ?? 'conf/lars_dns.conf', { env: io.env ?? {} });
+  } catch (err) {
+    io.stderr.write(`route: ${(err as Error).message}\n${err instanceof UsageError ? USAGE : ''}`);
+    return ExitCode.USAGE;
+  }
+  const mysql = mysqlSettingsFromConfig(config);
+  let conn: Connection;
+  try {
+    conn = await createConnection({ ...mysql, connectTimeout: 5000 });
+  } catch (err) {
+    io.stderr.write(`route: cannot reach MySQL ${describeMysql(mysql)}: ${(err as Error).message} (is it running? ./run_lars.sh db)\n`);
+    return ExitCode.FAILED;
+  }
+  try {
+    if (cmd.kind === 'list') await list(conn, cmd, io);
+    else await change(conn, cmd.edit, io);
+    return ExitCode.OK;
+  } catch (err) {
+    io.stderr.write(`route: ${(err as Error).message}\n`);
+    return ExitCode.FAILED;
+  } finally {
+    await conn.end().catch(() => undefined);
+  }
+}
+
+/** Runs `route ...` as a process: real output and environment, the exit code as the process's. */
+export async function routeAdminMain(argv: readonly string[]): Promise<void> {
+  process.exitCode = await runRouteAdmin(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+}
