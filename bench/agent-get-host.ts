@@ -1,25 +1,24 @@
-// Agent get_host (benchmarks.md): the same client loop (get_host, then a
-// report for the host picked) in 1, 2 and 10 client threads with 1 and 16
-// loops in flight each, against a real agent (with its DNS, reporter and a
-// database of sample routes, each in its own process) and against the floor:
-// a bare three-thread UDP echo on the same three ports (no decode, no LB).
-// Reports loops/s for both, the ratio agent / floor and latency percentiles.
+// Agent get_host (benchmarks.md): the qps tool's client loop (get_host,
+// then a report for the host picked) in 1, 2 and 10 client threads with 1
+// and 16 loops in flight each, against a real agent (with its DNS, reporter
+// and a database of sample routes, each in its own process) and against the
+// floor: a bare three-thread UDP echo on the same three ports that answers
+// with canned bytes (no decode, no LB). Reports loops/s for both, the ratio
+// agent / floor and latency percentiles.
 import { loadSampleRoutes } from '../test-support/db.js';
 import { mysqlSection } from '../test-support/daemon-process.js';
 import { freePortRange } from '../test-support/ports.js';
 import { machine, parseBenchArgs, printTable } from './bench-common.js';
 import { startDaemon, type DaemonProcess } from './daemon-harness.js';
 import { benchDatabase, startDnsProcess } from './dns-harness.js';
-import { LoadClients, type RunResult } from './agent-load-client.js';
+import { runQps, type RunResult } from './agent-qps.js';
 
 const args = parseBenchArgs();
 const THREADS = [1, 2, 10] as const;
 const INFLIGHT = [1, 16] as const;
-// 24 runs and 13 process starts: this keeps the default run under a minute.
-const SECONDS = 1;
-/** Covers the agent pulling its routes after a start (the first answers are NOEXIST). */
-const WARMUP_MS = 400;
-const CLIENT_WARMUP_SECONDS = 0.5;
+// 12 qps runs (each a process of its own) and 7 daemon starts: this keeps
+// the default run near a minute.
+const SECONDS = 1.5;
 const LONG = { threads: 10, inflight: 16, seconds: 60, rssEveryMs: 5000 } as const;
 const GOALS = { minRatio: 0.8, maxP99MsAt10x1: 1 } as const;
 
@@ -70,27 +69,12 @@ interface LongRun {
   loopsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  lost: number;
+  errors: number;
   rssMiB: number[];
   rssGrowthMiB: number;
   agent: Record<string, number>;
 }
 
-/** The mean of two runs of one side (ABBA); counts are summed. */
-function mean(a: RunResult, b: RunResult): RunResult {
-  const avg = (x: number, y: number) => (x + y) / 2;
-  return {
-    loopsPerSecond: avg(a.loopsPerSecond, b.loopsPerSecond),
-    p50Ms: avg(a.p50Ms, b.p50Ms),
-    p99Ms: avg(a.p99Ms, b.p99Ms),
-    loops: a.loops + b.loops,
-    succ: a.succ + b.succ,
-    overload: a.overload + b.overload,
-    systemError: a.systemError + b.systemError,
-    noexist: a.noexist + b.noexist,
-    lost: a.lost + b.lost,
-  };
-}
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
@@ -103,8 +87,6 @@ function owned<T>(starting: Promise<T>, close: (resource: T) => Promise<void>): 
 }
 
 try {
-  // The client threads start while the database and the daemons come up.
-  const clientsStarting = owned(LoadClients.start(Math.max(...THREADS, LONG.threads)), (c) => c.close());
   const db = await owned(benchDatabase(), (d) => d.drop());
   await loadSampleRoutes(db);
   const [dns, reporter] = await Promise.all([
@@ -114,7 +96,6 @@ try {
       (r) => r.stop(),
     ),
   ]);
-  const clients = await clientsStarting;
 
   const basePort = await freePortRange(3);
   const holder = new PortHolder(
@@ -125,23 +106,20 @@ try {
   closers.push(() => holder.release());
   const measure = async (side: Side, threads: number, inflight: number, seconds = SECONDS): Promise<RunResult> => {
     await holder.use(side);
-    return clients.run({ basePort, threads, inflight, warmupMs: WARMUP_MS, seconds });
+    return runQps({ basePort, threads, inflight, seconds });
   };
 
-  // Warms the client threads' code up on the floor (which the first point starts with anyway); discarded.
-  await measure('floor', LONG.threads, LONG.inflight, CLIENT_WARMUP_SECONDS);
   const points: Point[] = [];
+  let first: Side = 'floor';
   for (const threads of THREADS) {
     for (const inflight of INFLIGHT) {
-      // ABBA with the same client, load and ports, so drift in the machine's
-      // background load hits both sides alike; each side is the mean of its two.
-      const floor1 = await measure('floor', threads, inflight);
-      const agent1 = await measure('agent', threads, inflight);
-      const agent2 = await measure('agent', threads, inflight);
-      const floor2 = await measure('floor', threads, inflight);
-      const floor = mean(floor1, floor2);
-      const agent = mean(agent1, agent2);
-      points.push({ threads, inflight, floor, agent, ratio: agent.loopsPerSecond / floor.loopsPerSecond });
+      // Floor and agent back to back with the same client, load and ports;
+      // the order alternates (AB, BA, ...) so each switch of the ports'
+      // holder serves two runs and drift hits both sides alike.
+      const second: Side = first === 'floor' ? 'agent' : 'floor';
+      const runs = { [first]: await measure(first, threads, inflight), [second]: await measure(second, threads, inflight) } as Record<Side, RunResult>;
+      points.push({ threads, inflight, floor: runs.floor, agent: runs.agent, ratio: runs.agent.loopsPerSecond / runs.floor.loopsPerSecond });
+      first = second;
     }
   }
 
@@ -150,7 +128,7 @@ try {
     const agent = await holder.use('agent');
     const rss: number[] = [agent.rss()];
     const sampler = setInterval(() => rss.push(agent.rss()), LONG.rssEveryMs);
-    const run = await clients.run({ basePort, threads: LONG.threads, inflight: LONG.inflight, warmupMs: WARMUP_MS, seconds: LONG.seconds });
+    const run = await runQps({ basePort, threads: LONG.threads, inflight: LONG.inflight, seconds: LONG.seconds });
     clearInterval(sampler);
     rss.push(agent.rss());
     const stats = await agent.stats();
@@ -161,7 +139,7 @@ try {
       loopsPerSecond: Math.round(run.loopsPerSecond),
       p50Ms: round3(run.p50Ms),
       p99Ms: round3(run.p99Ms),
-      lost: run.lost,
+      errors: run.errors,
       rssMiB: rss.map(mib),
       // From the first sample under load (5 s in) to the end: flat memory keeps this near 0.
       rssGrowthMiB: mib(rss[rss.length - 1] - rss[Math.min(1, rss.length - 1)]),
@@ -189,7 +167,7 @@ function report(points: Point[], long: LongRun | null): void {
     benchmark: 'agent-get-host',
     machine: machine(),
     secondsPerRun: SECONDS,
-    warmupMs: WARMUP_MS,
+    client: 'qps tool (packages/tools), --json',
     points: points.map((p) => ({ threads: p.threads, inflight: p.inflight, ratio: round3(p.ratio), floor: side(p.floor), agent: side(p.agent) })),
     ratio: worst,
     goals: {
@@ -206,8 +184,8 @@ function report(points: Point[], long: LongRun | null): void {
   }
   const m = result.machine;
   process.stdout.write(
-    `agent get_host: ${m.cores} cores, ${m.cpu}, node ${m.node}; ${SECONDS} s per run after ${WARMUP_MS} ms warm-up, ABBA order; ` +
-      `loop = get_host then report; floor = bare 3-thread UDP echo on the same ports\n\n`,
+    `agent get_host: ${m.cores} cores, ${m.cpu}, node ${m.node}; client: the qps tool, ${SECONDS} s per run, floor and agent back to back; ` +
+      `loop = get_host then report; floor = bare 3-thread UDP echo with canned answers on the same ports\n\n`,
   );
   printTable(
     points.map((p) => ({
@@ -220,8 +198,7 @@ function report(points: Point[], long: LongRun | null): void {
       'agent p99 ms': p.agent.p99Ms,
       'floor p50 ms': p.floor.p50Ms,
       'floor p99 ms': p.floor.p99Ms,
-      'agent noexist': p.agent.noexist,
-      lost: p.agent.lost + p.floor.lost,
+      errors: p.agent.errors + p.floor.errors,
     })),
   );
   const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
@@ -232,7 +209,7 @@ function report(points: Point[], long: LongRun | null): void {
   if (long !== null) {
     process.stdout.write(
       `\nlong run, agent only, ${long.threads} threads x ${long.inflight} for ${long.seconds} s: ${long.loopsPerSecond} loops/s, ` +
-        `p50 ${long.p50Ms} ms, p99 ${long.p99Ms} ms, lost ${long.lost}\n` +
+        `p50 ${long.p50Ms} ms, p99 ${long.p99Ms} ms, errors ${long.errors}\n` +
         `agent RSS MiB (every ${LONG.rssEveryMs / 1000} s): ${long.rssMiB.join(', ')}; growth after the first 5 s: ${long.rssGrowthMiB} MiB\n` +
         `agent counters: ${JSON.stringify(long.agent)}\n`,
     );
