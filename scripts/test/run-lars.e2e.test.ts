@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../test-support/repo-paths.js';
+import { until } from '../../test-support/wait.js';
 
 const MODID = 4242;
 
@@ -58,6 +59,9 @@ describe('run_lars.sh end to end (default ports)', () => {
     const gethost = await runLars('test', 'gethost', String(MODID), '1');
     expect(gethost.code, gethost.out).toBe(0);
     expect(gethost.out).toMatch(/host is 10\.42\.0\.[12]:420[12]/);
+
+    // The DNS pushes the second host within its check interval (1 s): wait until the agent has both.
+    await until(async () => (await runLars('test', 'getroute', String(MODID), '1')).out.split('\n').filter((l) => l.startsWith('ip = ')).length === 2, 'both hosts at the agent', 30_000);
 
     const sim = await runLars('test', 'simulator', String(MODID), '1', '5', '20', '--interval-ms', '1');
     expect(sim.code, sim.out).toBe(0);
