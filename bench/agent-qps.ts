@@ -8,6 +8,8 @@ export interface QpsRun {
   threads: number;
   inflight: number;
   seconds: number;
+  /** Seconds of looping before the count starts. */
+  warmup: number;
 }
 
 export interface RunResult {
@@ -22,7 +24,7 @@ export interface RunResult {
 export function runQps(run: QpsRun): Promise<RunResult> {
   const argv = [
     '--import', 'tsx', 'packages/tools/src/cli.ts', 'qps', String(run.threads),
-    '--inflight', String(run.inflight), '--duration', String(run.seconds), '--json',
+    '--inflight', String(run.inflight), '--duration', String(run.seconds), '--warmup', String(run.warmup), '--json',
     '--host', '127.0.0.1', '--base-port', String(run.basePort),
   ];
   return new Promise((resolve, reject) => {

@@ -16,6 +16,19 @@ afterAll(() => sys.stop());
 
 const stats = () => sys.agent.stats() as Record<string, number>;
 
+/** Sends one raw datagram from a fresh socket (as an original C++ client would) and returns the reply's hex. */
+function exchange(port: number, hex: string): Promise<string> {
+  const socket = createSocket('udp4');
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no reply to ${hex}`)), 5000);
+    socket.on('message', (msg) => {
+      clearTimeout(timer);
+      resolve(msg.toString('hex'));
+    });
+    socket.send(Buffer.from(hex, 'hex'), port, '127.0.0.1');
+  }).finally(() => socket.close());
+}
+
 async function firstSucc(modid: number, cmdid: number): Promise<string> {
   let host: string | undefined;
   await until(async () => {
@@ -86,6 +99,17 @@ describe('agent with the real DNS, reporter and MariaDB', () => {
     for (let i = 0; i < 6; i++) later.push((await sys.client.getHost(40, 4)).host!);
     expect(later).toContain(bad);
     await until(() => stats().toIdle > toIdle, 'the return to idle');
+  });
+
+  it('answers an original client byte for byte: the golden frames of protocol.md', async () => {
+    // GetHostRequest {seq 9, modid 9, cmdid 9}: a key with no route -> NOEXIST, zero fields left out.
+    expect(await exchange(sys.basePort + 0, '0400000006000000080910091809')).toBe('05000000080000000809100918092003');
+    await sys.addHosts(1, 2, '192.168.1.177:7777');
+    await firstSucc(1, 2);
+    // GetHostRequest {seq 7, modid 1, cmdid 2} -> the golden GetHostResponse (port (1 + 2) % 3 = base + 0).
+    expect(await exchange(sys.basePort + 0, '0400000006000000080710011802')).toBe('05000000160000000807100118022a0e08b183a085fcffffffff0110e13c');
+    // API_GetRouteRequest {modid 1, cmdid 2} -> the golden API_GetRouteResponse.
+    expect(await exchange(sys.basePort + 0, '070000000400000008011002')).toBe('0800000014000000080110021a0e08b183a085fcffffffff0110e13c');
   });
 
   it('drops and counts malformed datagrams on every port, and keeps answering', async () => {

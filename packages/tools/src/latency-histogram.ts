@@ -41,6 +41,11 @@ export class LatencyHistogram {
   }
 
   /** Adds another histogram's counts to this one. */
+  /** Forgets every sample (e.g. the warm-up's). */
+  clear(): void {
+    this.counts.fill(0);
+  }
+
   merge(other: LatencyHistogram): void {
     for (let i = 0; i < HISTOGRAM_BUCKETS; i++) this.counts[i] += other.counts[i];
     this.total += other.total;

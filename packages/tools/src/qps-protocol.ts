@@ -21,8 +21,8 @@ export interface QpsWorkerData {
   readonly counters: SharedArrayBuffer;
 }
 
-/** Main -> worker. */
-export type QpsCommand = { readonly type: 'start' } | { readonly type: 'stop' };
+/** Main -> worker. `reset` ends the warm-up: what was counted so far is forgotten. */
+export type QpsCommand = { readonly type: 'start' } | { readonly type: 'reset' } | { readonly type: 'stop' };
 
 /** Worker -> main. `ready` once the route is pulled (regInit), `result` after `stop`. */
 export type QpsEvent =

@@ -54,6 +54,13 @@ port.on('message', (cmd: QpsCommand) => {
   if (cmd.type === 'start' && looping === null && !stopping) {
     running = true;
     looping = Promise.all(Array.from({ length: data.inflight }, loop));
+  } else if (cmd.type === 'reset') {
+    loops = 0;
+    errors = 0;
+    answers.fill(0);
+    latency.clear();
+    counters.set(data.index, 'loops', 0);
+    counters.set(data.index, 'errors', 0);
   } else if (cmd.type === 'stop') {
     void stop();
   }

@@ -176,7 +176,18 @@ function printSummary(s: QpsSummary, agent: AgentAddress, out: OutputStream): vo
   out.write(`${lines.join('\n')}\n`);
 }
 
-async function runQps(threads: number, inflight: number, seconds: number | undefined, json: boolean, agent: AgentAddress, io: ToolIO): Promise<ExitCode> {
+interface QpsOptions {
+  threads: number;
+  inflight: number;
+  /** Stop after this long; undefined: until io.signal aborts. */
+  seconds: number | undefined;
+  /** Loop this long before counting (JIT and caches warm), seconds. */
+  warmup: number;
+  json: boolean;
+}
+
+async function runQps(options: QpsOptions, agent: AgentAddress, io: ToolIO): Promise<ExitCode> {
+  const { threads, inflight, seconds, json } = options;
   const counters = SharedCounters.create(threads, QPS_COUNTERS);
   let failure: Error | null = null;
   let signalFailure!: () => void;
@@ -196,6 +207,10 @@ async function runQps(threads: number, inflight: number, seconds: number | undef
   try {
     await Promise.all(pool.map((t) => t.ready));
     for (const t of pool) t.send({ type: 'start' });
+    if (options.warmup > 0) {
+      await runEnd(options.warmup, io.signal, failed);
+      for (const t of pool) t.send({ type: 'reset' });
+    }
     const startedAt = performance.now();
     const ticker = new Ticker(counters, startedAt, json ? io.stderr : io.stdout);
     const interval = setInterval(ticker.tick, TICK_MS);
@@ -222,6 +237,7 @@ export const qpsTool: Tool = {
     positionals: [{ name: 'ThreadNum', help: `number of client threads, 1..${MAX_THREADS}` }],
     flags: [
       { name: 'duration', value: 'S', help: 'stop after S seconds (default: run until interrupted)' },
+      { name: 'warmup', value: 'S', help: 'loop S seconds before counting anything (default: count from the start)' },
       { name: 'inflight', value: 'K', help: `requests in flight per thread, 1..${MAX_INFLIGHT} (default 1: the original's closed loop)` },
       {
         name: 'json',
@@ -238,6 +254,8 @@ export const qpsTool: Tool = {
     const rawInflight = flagValue(args, 'inflight');
     const inflight = rawInflight === undefined ? 1 : parseIntArg(rawInflight, '--inflight', 1, MAX_INFLIGHT);
     const agent = agentAddress(args, io.env);
-    return runQps(threads, inflight, seconds, flagSet(args, 'json'), agent, io);
+    const rawWarmup = flagValue(args, 'warmup');
+    const warmup = rawWarmup === undefined ? 0 : parsePositiveArg(rawWarmup, '--warmup', MAX_DURATION_S);
+    return runQps({ threads, inflight, seconds, warmup, json: flagSet(args, 'json') }, agent, io);
   },
 };

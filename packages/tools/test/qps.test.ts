@@ -47,6 +47,17 @@ describe('qps', () => {
     expect(progress.slice(0, 4).map((l) => PER_SECOND.exec(l)?.[1] ?? TOTAL.test(l))).toEqual(['0', '1', '2', true]);
   });
 
+  it('--warmup loops first and counts only what follows', async () => {
+    const run = await runCaptured('qps', ['2', '--warmup', '0.5', '--duration', '0.5', '--json', '--base-port', String(sys.basePort)]);
+    expect(run.code).toBe(0);
+    const s = parseSummary(run.lines[0]);
+    expect(s.loops).toBeGreaterThan(0);
+    expect(s.answers.succ + s.answers.overload + s.answers.noexist).toBe(s.loops);
+    const bad = await runCaptured('qps', ['1', '--warmup', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--warmup');
+  });
+
   it('prints the original\'s per-second lines and a summary', async () => {
     const run = await runCaptured('qps', ['1', '--duration', '1.2', '--base-port', String(sys.basePort)]);
     expect(run.code).toBe(0);
