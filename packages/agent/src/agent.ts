@@ -158,7 +158,13 @@ export class Agent {
 
   /** Waits until the three UDP ports are bound, then connects to the DNS and the reporters. */
   async start(): Promise<{ ports: number[] }> {
-    await this.pool.ready();
+    try {
+      await this.pool.ready();
+    } catch (err) {
+      // A worker could not bind its port: stop the others so nothing is left running.
+      await this.pool.close();
+      throw err;
+    }
     this.dns.connect();
     for (const r of this.reporters) r.connect();
     const ports = [0, 1, 2].map((i) => this.basePort + i);

@@ -3,6 +3,8 @@ import { encodeBody, MessageId } from '@lars/proto';
 import {
   Backoff,
   checkOption,
+  ErrorCode,
+  LarsError,
   encodeFrame,
   MessageRouter,
   silentLogger,
@@ -135,7 +137,7 @@ export class DnsServer {
       const ok = await this.runCheck(true);
       if (!ok) await new Promise((r) => setTimeout(r, this.backoff.next()));
     }
-    if (this.closed) throw new Error('DnsServer closed before it started');
+    if (this.closed) throw new LarsError(ErrorCode.CLOSED, 'DnsServer closed before it started');
     const bound = await this.tcp.listen();
     this.logger.info({ ...bound, routes: this.table.routes, version: this.version }, 'DNS serving');
     this.schedule(this.checkIntervalMs);
@@ -299,8 +301,8 @@ export class DnsServer {
     worker.on('exit', () => {
       if (this.loader !== worker) return;
       this.loader = null;
-      if (this.closed) return;
-      this.counters.loaderRestarts++;
+      if (!this.closed) this.counters.loaderRestarts++;
+      // A round waiting on this loader settles (as failed) even when close() ended it.
       const pending = this.pending;
       this.pending = null;
       pending?.resolve({ type: 'failed', seq: pending.seq, error: 'route loader exited' });
