@@ -37,11 +37,6 @@ export function recordKey(record: Uint8Array): { modid: number; cmdid: number } 
   return { modid: v.getInt32(1, true), cmdid: v.getInt32(5, true) };
 }
 
-/** The UDP port index that owns a key: the SDK sends (modid, cmdid) to base_port + this. */
-export function ownerOf(modid: number, cmdid: number, workers: number): number {
-  return (((modid + cmdid) % workers) + workers) % workers;
-}
-
 /** Counters each UDP worker keeps in its row of the agent's SharedCounters. */
 export const WORKER_COUNTERS = [
   'getHost',

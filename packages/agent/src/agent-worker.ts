@@ -3,7 +3,7 @@
 // state with no lock (nothing else touches it). Route pulls and report
 // snapshots go to the main thread, route replies and pushes come from it,
 // through the thread pool's SharedArrayBuffer queues.
-import { decodeBody, encodeBody, MessageId, RetCode, type DecodedMessageMap, type GetHostResponse, type HostInfo } from '@lars/proto';
+import { agentPortIndex, decodeBody, encodeBody, encodeRouteFitting, MessageId, RetCode, type DecodedMessageMap, type GetHostResponse, type HostInfo } from '@lars/proto';
 import {
   MAX_UDP_BODY_BYTES,
   MessageRouter,
@@ -15,11 +15,11 @@ import {
   UdpServer,
   type UdpReplyTarget,
 } from '@lars/reactor';
-import { keyedRecord, ownerOf, ToMain, ToWorker, WORKER_COUNTERS, type AgentWorkerData, type WorkerCounter } from './agent-protocol.js';
+import { keyedRecord, ToMain, ToWorker, WORKER_COUNTERS, type AgentWorkerData, type WorkerCounter } from './agent-protocol.js';
 import type { LoadBalanceConfig } from './load-balance-config.js';
 import { RouteBook } from './route-book.js';
 
-const { index, threads, data } = poolWorkerContext();
+const { index, data } = poolWorkerContext();
 const options = data as AgentWorkerData;
 const config = options.loadBalance as LoadBalanceConfig;
 const counters = SharedCounters.attach(options.counters, WORKER_COUNTERS);
@@ -37,7 +37,7 @@ const routes = new RouteBook(config, {
   report: (req) => send(keyedRecord(ToMain.REPORT, req.modid ?? 0, req.cmdid ?? 0, encodeBody(MessageId.ReportStatusRequest, req))),
 }, options.caller);
 
-const owns = (modid: number, cmdid: number) => ownerOf(modid, cmdid, threads) === index;
+const owns = (modid: number, cmdid: number) => agentPortIndex(modid, cmdid) === index;
 
 // One response object and one host object, reused: a reply is encoded before the handler returns.
 const hostOut: HostInfo = { ip: 0, port: 0 };
@@ -71,22 +71,14 @@ const router = new MessageRouter<UdpReplyTarget>()
     routes.report(req.modid, req.cmdid, req.host?.ip ?? 0, req.host?.port ?? 0, req.retcode, req.timecost, Date.now());
   })
   .on(MessageId.ApiGetRouteRequest, (req, _id, conn) => {
-    let hosts: HostInfo[] = [];
-    if (owns(req.modid, req.cmdid)) {
-      hosts = routes.getRoute(req.modid, req.cmdid, Date.now()).map((h) => ({ ip: h.ip, port: h.port }));
-    } else {
-      wrongPort++;
-    }
-    let body = encodeBody(MessageId.ApiGetRouteResponse, { modid: req.modid, cmdid: req.cmdid, host: hosts });
-    if (body.length > MAX_UDP_BODY_BYTES) {
-      // More hosts than one datagram holds: send the ones that fit (protocol.md), and count it.
-      truncatedRoutes++;
-      let fit = Math.floor((hosts.length * MAX_UDP_BODY_BYTES) / body.length);
-      do {
-        body = encodeBody(MessageId.ApiGetRouteResponse, { modid: req.modid, cmdid: req.cmdid, host: hosts.slice(0, fit--) });
-      } while (body.length > MAX_UDP_BODY_BYTES);
-    }
-    conn.sendRaw(MessageId.ApiGetRouteResponse, body);
+    let hosts: readonly HostInfo[] = [];
+    // A LoadBalanceHost is a HostInfo as it stands: the encoder reads only ip and port.
+    if (owns(req.modid, req.cmdid)) hosts = routes.getRoute(req.modid, req.cmdid, Date.now());
+    else wrongPort++;
+    // More hosts than one datagram holds: send the ones that fit (protocol.md), and count it.
+    const fitted = encodeRouteFitting(MessageId.ApiGetRouteResponse, req.modid, req.cmdid, hosts, MAX_UDP_BODY_BYTES);
+    if (fitted.served < hosts.length) truncatedRoutes++;
+    conn.sendRaw(MessageId.ApiGetRouteResponse, fitted.body);
   });
 
 const udp = new UdpServer(router, { host: options.host, port: options.basePort + index });

@@ -1,5 +1,5 @@
 import { networkInterfaces } from 'node:os';
-import { decodeBody, ipToInt, MessageId } from '@lars/proto';
+import { AGENT_PORTS, agentPortIndex, decodeBody, ipToInt, MessageId } from '@lars/proto';
 import {
   checkOption,
   FullPolicy,
@@ -19,7 +19,6 @@ import {
 } from '@lars/reactor';
 import {
   DNS_CONNECTED_RECORD,
-  ownerOf,
   recordKey,
   routeRecord,
   ToMain,
@@ -51,8 +50,6 @@ export interface AgentOptions {
   statsIntervalMs?: number;
   logger?: Logger;
 }
-
-const WORKERS = 3;
 
 const DEFAULTS = {
   host: '127.0.0.1',
@@ -105,7 +102,7 @@ export class Agent {
     this.logger = (options.logger ?? silentLogger()).child({ component: 'agent' });
     const backoff = { ...DEFAULTS.backoff, ...options.backoff };
 
-    this.workerCounters = SharedCounters.create(WORKERS, WORKER_COUNTERS);
+    this.workerCounters = SharedCounters.create(AGENT_PORTS, WORKER_COUNTERS);
     const workerData: AgentWorkerData = {
       host: options.host ?? DEFAULTS.host,
       basePort: this.basePort,
@@ -115,7 +112,7 @@ export class Agent {
       statsIntervalMs: options.statsIntervalMs ?? DEFAULTS.statsIntervalMs,
     };
     this.pool = new ThreadPool(new URL('./agent-worker.ts', import.meta.url), {
-      threads: WORKERS,
+      threads: AGENT_PORTS,
       queueBytes: options.queueBytes ?? DEFAULTS.queueBytes,
       fullPolicy: FullPolicy.REJECT,
       workerData,
@@ -167,7 +164,7 @@ export class Agent {
     }
     this.dns.connect();
     for (const r of this.reporters) r.connect();
-    const ports = [0, 1, 2].map((i) => this.basePort + i);
+    const ports = Array.from({ length: AGENT_PORTS }, (_, i) => this.basePort + i);
     this.logger.info({ ports, caller: this.caller }, 'agent serving');
     return { ports };
   }
@@ -248,6 +245,6 @@ export class Agent {
       return;
     }
     this.counters.routesIn++;
-    if (!this.pool.sendTo(ownerOf(key.modid, key.cmdid, WORKERS), routeRecord(body))) this.counters.routesRefused++;
+    if (!this.pool.sendTo(agentPortIndex(key.modid, key.cmdid), routeRecord(body))) this.counters.routesRefused++;
   };
 }

@@ -1,6 +1,6 @@
 // A small protocol-level agent client for tests (the SDK proper comes later):
 // one connected UDP socket per agent port, get_host matched by seq.
-import { intToIp, ipToInt, MessageId, type RetCode } from '@lars/proto';
+import { agentPortIndex, intToIp, ipToInt, MessageId, type RetCode } from '@lars/proto';
 import { MessageRouter, UdpClient } from '@lars/reactor';
 
 export interface HostAnswer {
@@ -42,7 +42,7 @@ export class AgentClient {
   }
 
   private socketFor(modid: number, cmdid: number): UdpClient {
-    return this.sockets[(((modid + cmdid) % 3) + 3) % 3];
+    return this.sockets[agentPortIndex(modid, cmdid)];
   }
 
   getHost(modid: number, cmdid: number, timeoutMs = 5000): Promise<HostAnswer> {

@@ -1,4 +1,4 @@
-import type { MessageId, MessageMap } from '@lars/proto';
+import { AGENT_PORTS, agentPortIndex, type MessageId, type MessageMap } from '@lars/proto';
 import { MessageRouter, SendOutcome, UdpClient } from '@lars/reactor';
 import type { Logger } from '@lars/reactor';
 import { ClientErrorCode, LarsClientError } from './client-errors.js';
@@ -26,8 +26,6 @@ export interface AgentSocketsStats {
   badReplies: number;
 }
 
-const PORTS = 3;
-
 /**
  * The SDK's three connected UDP sockets, one per agent port: a request for
  * (modid, cmdid) goes to basePort + (modid + cmdid) % 3 (protocol.md), the
@@ -43,7 +41,7 @@ export class AgentSockets implements AgentLink {
   private refused = 0;
 
   constructor(options: AgentSocketsOptions) {
-    for (let i = 0; i < PORTS; i++) {
+    for (let i = 0; i < AGENT_PORTS; i++) {
       const port = options.basePort + i;
       const { host, router, recvBufferSize, logger } = options;
       this.sockets.push(new UdpClient({ host, port, router, recvBufferSize, logger }));
@@ -57,8 +55,7 @@ export class AgentSockets implements AgentLink {
   }
 
   send<M extends MessageId>(modid: number, cmdid: number, msgid: M, message: MessageMap[M]): boolean {
-    // modid and cmdid are validated non-negative, so the sum is an exact integer and % is the owner index.
-    const outcome = this.sockets[(modid + cmdid) % PORTS].send(msgid, message);
+    const outcome = this.sockets[agentPortIndex(modid, cmdid)].send(msgid, message);
     if (outcome === SendOutcome.SENT) return true;
     this.refused++;
     return false;
@@ -90,7 +87,7 @@ export class AgentSockets implements AgentLink {
       this.connected = !this.closing;
       return null;
     } catch (err) {
-      const ports = `${basePort}..${basePort + PORTS - 1}`;
+      const ports = `${basePort}..${basePort + AGENT_PORTS - 1}`;
       return new LarsClientError(ClientErrorCode.SEND_FAILED, `cannot connect to the agent at ${host}:${ports}`, {
         cause: err,
       });

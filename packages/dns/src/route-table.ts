@@ -1,4 +1,4 @@
-import { encodeBody, MessageId, type HostInfo } from '@lars/proto';
+import { encodeBody, encodeRouteFitting, MessageId, type HostInfo } from '@lars/proto';
 import { MAX_BODY_BYTES } from '@lars/reactor';
 import type { RouteRow } from './route-store.js';
 
@@ -104,12 +104,7 @@ export function buildRouteTable(rows: readonly RouteRow[]): RouteTableBuild {
 
 /** How many of `hosts` fit one GetRouteResponse frame (rare: only routes of thousands of hosts get here). */
 function hostsThatFit(modid: number, cmdid: number, hosts: RouteRow[]): number {
-  const size = (count: number) => encodeBody(MessageId.GetRouteResponse, { modid, cmdid, host: hosts.slice(0, count) }).length;
-  const full = size(hosts.length);
-  if (full <= MAX_BODY_BYTES) return hosts.length;
-  let served = Math.floor((hosts.length * MAX_BODY_BYTES) / full);
-  while (size(served) > MAX_BODY_BYTES) served--;
-  return served;
+  return encodeRouteFitting(MessageId.GetRouteResponse, modid, cmdid, hosts, MAX_BODY_BYTES).served;
 }
 
 /** Read side of a table built by buildRouteTable, on any thread that holds the buffer. */

@@ -13,3 +13,6 @@ export type {
   GetHostResponse,
   ReportRequest,
 } from './messages.js';
+export { AGENT_PORTS, agentPortIndex } from './agent-port.js';
+export { encodeRouteFitting } from './route-fit.js';
+export type { FittedRoute } from './route-fit.js';
