@@ -1,12 +1,8 @@
 // A daemon in its own process, as run_lars.sh runs it, for benchmarks: the
 // load comes from the benchmark process, the daemon's work stays in its own.
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { startDaemonProcess } from '../test-support/daemon-process.js';
 import { freePort } from '../test-support/ports.js';
-import { REPO_ROOT } from '../test-support/repo-paths.js';
 
 export interface DaemonProcess {
   /** The daemon's `[reactor] port`. */
@@ -24,19 +20,12 @@ export interface DaemonProcess {
  */
 export async function startDaemon(entry: string, conf: (statsPort: number) => string): Promise<DaemonProcess> {
   const [port, statsPort] = [await freePort(), await freePort()];
-  const dir = mkdtempSync(join(tmpdir(), 'lars-bench-'));
-  const file = join(dir, 'daemon.conf');
-  writeFileSync(file, `[reactor]\nport = ${port}\n${conf(statsPort)}`);
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, file], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, LARS_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const daemon = startDaemonProcess(entry, `[reactor]\nport = ${port}\n${conf(statsPort)}`, { LARS_LOG_LEVEL: 'warn' });
   const stats = async (): Promise<Record<string, number>> =>
     (await (await fetch(`http://127.0.0.1:${statsPort}/stats`)).json()) as Record<string, number>;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
+    if (daemon.child.exitCode !== null) throw new Error(`${entry} exited with ${daemon.child.exitCode}:\n${daemon.output()}`);
     try {
       await stats();
       break;
@@ -48,11 +37,9 @@ export async function startDaemon(entry: string, conf: (statsPort: number) => st
   return {
     port,
     stats,
-    rss: () => Number(spawnSync('ps', ['-o', 'rss=', '-p', String(child.pid)], { encoding: 'utf8' }).stdout.trim()) * 1024,
+    rss: () => Number(spawnSync('ps', ['-o', 'rss=', '-p', String(daemon.child.pid)], { encoding: 'utf8' }).stdout.trim()) * 1024,
     async stop() {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-      rmSync(dir, { recursive: true, force: true });
+      await daemon.stop('SIGTERM');
     },
   };
 }
