@@ -77,7 +77,6 @@ interface LongRun {
   agent: Record<string, number>;
 }
 
-
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
@@ -94,7 +93,10 @@ try {
   const [dns, reporter] = await Promise.all([
     owned(startDnsProcess(db, { checkInterval: 1, reloadInterval: 60 }), (d) => d.stop()),
     owned(
-      startDaemon('packages/reporter/src/main.ts', (statsPort) => `${mysqlSection(db)}[reporter]\ndb_thread_cnt = 2\n[stats]\nport = ${statsPort}\n`),
+      startDaemon(
+        'packages/reporter/src/main.ts',
+        (statsPort) => `${mysqlSection(db)}[reporter]\ndb_thread_cnt = 2\n[stats]\nport = ${statsPort}\n`,
+      ),
       (r) => r.stop(),
     ),
   ]);
@@ -119,8 +121,17 @@ try {
       // the order alternates (AB, BA, ...) so each switch of the ports'
       // holder serves two runs and drift hits both sides alike.
       const second: Side = first === 'floor' ? 'agent' : 'floor';
-      const runs = { [first]: await measure(first, threads, inflight), [second]: await measure(second, threads, inflight) } as Record<Side, RunResult>;
-      points.push({ threads, inflight, floor: runs.floor, agent: runs.agent, ratio: runs.agent.loopsPerSecond / runs.floor.loopsPerSecond });
+      const runs = {
+        [first]: await measure(first, threads, inflight),
+        [second]: await measure(second, threads, inflight),
+      } as Record<Side, RunResult>;
+      points.push({
+        threads,
+        inflight,
+        floor: runs.floor,
+        agent: runs.agent,
+        ratio: runs.agent.loopsPerSecond / runs.floor.loopsPerSecond,
+      });
       first = second;
     }
   }
@@ -130,7 +141,13 @@ try {
     const agent = await holder.use('agent');
     const rss: number[] = [agent.rss()];
     const sampler = setInterval(() => rss.push(agent.rss()), LONG.rssEveryMs);
-    const run = await runQps({ basePort, threads: LONG.threads, inflight: LONG.inflight, seconds: LONG.seconds, warmup: WARMUP });
+    const run = await runQps({
+      basePort,
+      threads: LONG.threads,
+      inflight: LONG.inflight,
+      seconds: LONG.seconds,
+      warmup: WARMUP,
+    });
     clearInterval(sampler);
     rss.push(agent.rss());
     const stats = await agent.stats();
@@ -162,7 +179,12 @@ try {
 }
 
 function report(points: Point[], long: LongRun | null): void {
-  const side = (r: RunResult) => ({ ...r, loopsPerSecond: Math.round(r.loopsPerSecond), p50Ms: round3(r.p50Ms), p99Ms: round3(r.p99Ms) });
+  const side = (r: RunResult) => ({
+    ...r,
+    loopsPerSecond: Math.round(r.loopsPerSecond),
+    p50Ms: round3(r.p50Ms),
+    p99Ms: round3(r.p99Ms),
+  });
   const worst = Math.min(...points.map((p) => p.ratio));
   const at10x1 = points.find((p) => p.threads === 10 && p.inflight === 1);
   const result = {
@@ -170,7 +192,13 @@ function report(points: Point[], long: LongRun | null): void {
     machine: machine(),
     secondsPerRun: SECONDS,
     client: 'qps tool (packages/tools), --json',
-    points: points.map((p) => ({ threads: p.threads, inflight: p.inflight, ratio: round3(p.ratio), floor: side(p.floor), agent: side(p.agent) })),
+    points: points.map((p) => ({
+      threads: p.threads,
+      inflight: p.inflight,
+      ratio: round3(p.ratio),
+      floor: side(p.floor),
+      agent: side(p.agent),
+    })),
     ratio: worst,
     goals: {
       ratioAtLeast: GOALS.minRatio,

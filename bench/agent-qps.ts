@@ -23,9 +23,22 @@ export interface RunResult {
 
 export function runQps(run: QpsRun): Promise<RunResult> {
   const argv = [
-    '--import', 'tsx', 'packages/tools/src/cli.ts', 'qps', String(run.threads),
-    '--inflight', String(run.inflight), '--duration', String(run.seconds), '--warmup', String(run.warmup), '--json',
-    '--host', '127.0.0.1', '--base-port', String(run.basePort),
+    '--import',
+    'tsx',
+    'packages/tools/src/cli.ts',
+    'qps',
+    String(run.threads),
+    '--inflight',
+    String(run.inflight),
+    '--duration',
+    String(run.seconds),
+    '--warmup',
+    String(run.warmup),
+    '--json',
+    '--host',
+    '127.0.0.1',
+    '--base-port',
+    String(run.basePort),
   ];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, argv, { cwd: REPO_ROOT, timeout: (run.seconds + 60) * 1000 }, (err, stdout, stderr) => {

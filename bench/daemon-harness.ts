@@ -25,7 +25,8 @@ export async function startDaemon(entry: string, conf: (statsPort: number) => st
     (await (await fetch(`http://127.0.0.1:${statsPort}/stats`)).json()) as Record<string, number>;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (daemon.child.exitCode !== null) throw new Error(`${entry} exited with ${daemon.child.exitCode}:\n${daemon.output()}`);
+    if (daemon.child.exitCode !== null)
+      throw new Error(`${entry} exited with ${daemon.child.exitCode}:\n${daemon.output()}`);
     try {
       await stats();
       break;
@@ -37,7 +38,9 @@ export async function startDaemon(entry: string, conf: (statsPort: number) => st
   return {
     port,
     stats,
-    rss: () => Number(spawnSync('ps', ['-o', 'rss=', '-p', String(daemon.child.pid)], { encoding: 'utf8' }).stdout.trim()) * 1024,
+    rss: () =>
+      Number(spawnSync('ps', ['-o', 'rss=', '-p', String(daemon.child.pid)], { encoding: 'utf8' }).stdout.trim()) *
+      1024,
     async stop() {
       await daemon.stop('SIGTERM');
     },

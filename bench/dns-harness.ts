@@ -26,7 +26,10 @@ export async function fillRoutes(db: TestDatabase, rows: number): Promise<void> 
   );
 }
 
-export async function startDnsProcess(db: TestDatabase, dns: { checkInterval: number; reloadInterval: number }): Promise<DaemonProcess> {
+export async function startDnsProcess(
+  db: TestDatabase,
+  dns: { checkInterval: number; reloadInterval: number },
+): Promise<DaemonProcess> {
   return startDaemon(
     'packages/dns/src/main.ts',
     (statsPort) =>
@@ -106,6 +109,8 @@ export class RouteConnection implements FrameSink {
   private sendOne(): void {
     const modid = Math.floor(Math.random() * this.keys);
     this.sentAt = performance.now();
-    this.socket.write(encodeFrame(MessageId.GetRouteRequest, encodeBody(MessageId.GetRouteRequest, { modid, cmdid: 1 })));
+    this.socket.write(
+      encodeFrame(MessageId.GetRouteRequest, encodeBody(MessageId.GetRouteRequest, { modid, cmdid: 1 })),
+    );
   }
 }

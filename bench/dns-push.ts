@@ -51,7 +51,9 @@ if (args.json) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
   const m = result.machine;
-  process.stdout.write(`DNS push: ${m.cores} cores, ${m.cpu}, node ${m.node}; ${CHANGES} changes, commit -> client holds the new hosts\n\n`);
+  process.stdout.write(
+    `DNS push: ${m.cores} cores, ${m.cpu}, node ${m.node}; ${CHANGES} changes, commit -> client holds the new hosts\n\n`,
+  );
   printTable([
     {
       changes: CHANGES,

@@ -28,7 +28,13 @@ async function measure(rows: number): Promise<Point> {
   const db = await benchDatabase();
   try {
     await fillRoutes(db, rows);
-    const bare = await createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.name });
+    const bare = await createConnection({
+      host: db.host,
+      port: db.port,
+      user: db.user,
+      password: db.password,
+      database: db.name,
+    });
     const selects: number[] = [];
     const bareSelect = async (): Promise<void> => {
       const t0 = performance.now();

@@ -39,7 +39,9 @@ class LoopConnection implements FrameSink {
 }
 
 async function startServer(mode: EchoMode): Promise<{ worker: Worker; port: number }> {
-  const worker = spawnWorker(new URL('./reactor-echo-server.ts', import.meta.url), { workerData: { mode, msgid: ECHO_MSGID } satisfies EchoServerData });
+  const worker = spawnWorker(new URL('./reactor-echo-server.ts', import.meta.url), {
+    workerData: { mode, msgid: ECHO_MSGID } satisfies EchoServerData,
+  });
   const [msg] = (await once(worker, 'message')) as [{ port: number }];
   return { worker, port: msg.port };
 }
@@ -112,7 +114,9 @@ if (args.json) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
   const m = result.machine;
-  process.stdout.write(`reactor echo: ${m.cores} cores, ${m.cpu}, node ${m.node}; ${SECONDS} s per run, ABBA order, 64-byte bodies, 1 frame in flight per connection\n\n`);
+  process.stdout.write(
+    `reactor echo: ${m.cores} cores, ${m.cpu}, node ${m.node}; ${SECONDS} s per run, ABBA order, 64-byte bodies, 1 frame in flight per connection\n\n`,
+  );
   printTable(
     points.map((p) => ({
       connections: p.connections,

@@ -30,12 +30,29 @@ const CALLER = 2130706433;
 /** Snapshot `round` of route r: one request, HOSTS results. */
 function request(r: number, round: number): ReportStatusRequest {
   const results = [];
-  for (let h = 0; h < HOSTS; h++) results.push({ ip: 3232235953 + h, port: 7000 + h, succ: round + h, err: round % 7, overload: (round + h) % 5 === 0 });
+  for (let h = 0; h < HOSTS; h++)
+    results.push({
+      ip: 3232235953 + h,
+      port: 7000 + h,
+      succ: round + h,
+      err: round % 7,
+      overload: (round + h) % 5 === 0,
+    });
   return { modid: r + 1, cmdid: 1, caller: CALLER, ts: 1_700_000_000 + round, results };
 }
 
 function rowsOf(req: ReportStatusRequest): CallStatusRow[] {
-  return req.results!.map((x) => [req.modid!, req.cmdid!, x.ip!, x.port!, CALLER, x.succ!, x.err!, req.ts!, x.overload ? '1' : '0']);
+  return req.results!.map((x) => [
+    req.modid!,
+    req.cmdid!,
+    x.ip!,
+    x.port!,
+    CALLER,
+    x.succ!,
+    x.err!,
+    req.ts!,
+    x.overload ? '1' : '0',
+  ]);
 }
 
 const db = await benchDatabase();
@@ -43,7 +60,9 @@ try {
   // Floor: WRITERS connections, each upserting its share of the routes in batches, as fast as MySQL takes them.
   const floorRowsPerSecond = await (async () => {
     const conns = await Promise.all(
-      Array.from({ length: WRITERS }, () => createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.name })),
+      Array.from({ length: WRITERS }, () =>
+        createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.name }),
+      ),
     );
     let rows = 0;
     const end = performance.now() + FLOOR_SECONDS * 1000;
@@ -53,7 +72,8 @@ try {
         let round = 0;
         while (performance.now() < end) {
           const batch: CallStatusRow[] = [];
-          for (let r = w; r < ROUTES && batch.length < FLOOR_BATCH_ROWS; r += WRITERS) batch.push(...rowsOf(request(r, round)));
+          for (let r = w; r < ROUTES && batch.length < FLOOR_BATCH_ROWS; r += WRITERS)
+            batch.push(...rowsOf(request(r, round)));
           round++;
           await upsertCallStatus(conn, batch);
           rows += batch.length;
@@ -79,7 +99,10 @@ try {
   // Pre-encoded frames: the clients' own cost stays out of the measurement.
   const frames: Buffer[] = [];
   for (let round = 0; round < 8; round++) {
-    for (let r = 0; r < ROUTES; r++) frames.push(encodeFrame(MessageId.ReportStatusRequest, encodeBody(MessageId.ReportStatusRequest, request(r, round))));
+    for (let r = 0; r < ROUTES; r++)
+      frames.push(
+        encodeFrame(MessageId.ReportStatusRequest, encodeBody(MessageId.ReportStatusRequest, request(r, round))),
+      );
   }
   const TICK_MS = 10;
   const requestsPerSecond = floorRowsPerSecond / HOSTS;

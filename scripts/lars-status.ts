@@ -20,8 +20,18 @@ interface Daemon {
 }
 
 const DAEMONS: Daemon[] = [
-  { name: 'dns', conf: 'conf/lars_dns.conf', statsDefault: 7788, ports: (c) => `tcp ${c.getString('reactor', 'ip', '127.0.0.1')}:${c.getNumber('reactor', 'port', 7778)}` },
-  { name: 'reporter', conf: 'conf/lars_reporter.conf', statsDefault: 7789, ports: (c) => `tcp ${c.getString('reactor', 'ip', '127.0.0.1')}:${c.getNumber('reactor', 'port', 7779)}` },
+  {
+    name: 'dns',
+    conf: 'conf/lars_dns.conf',
+    statsDefault: 7788,
+    ports: (c) => `tcp ${c.getString('reactor', 'ip', '127.0.0.1')}:${c.getNumber('reactor', 'port', 7778)}`,
+  },
+  {
+    name: 'reporter',
+    conf: 'conf/lars_reporter.conf',
+    statsDefault: 7789,
+    ports: (c) => `tcp ${c.getString('reactor', 'ip', '127.0.0.1')}:${c.getNumber('reactor', 'port', 7779)}`,
+  },
   {
     name: 'lbagent',
     conf: 'conf/lars_lb_agent.conf',
@@ -88,7 +98,9 @@ async function waitStarted(): Promise<number> {
     const statsPort = Config.load(join(ROOT, d.conf)).getNumber('stats', 'port', d.statsDefault);
     for (;;) {
       if (!alive(pid)) {
-        process.stderr.write(`${d.name} exited during start; last lines of var/log/${d.name}.log:\n${logTail(d.name)}\n`);
+        process.stderr.write(
+          `${d.name} exited during start; last lines of var/log/${d.name}.log:\n${logTail(d.name)}\n`,
+        );
         return 1;
       }
       if (await statsAnswer(statsPort)) break;

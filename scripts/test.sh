@@ -11,6 +11,9 @@ bash scripts/mysql-local.sh start
 echo "==> type-check (tsc --noEmit)"
 pnpm exec tsc -p tsconfig.json --noEmit
 
+echo "==> format and lint (biome check)"
+pnpm exec biome check .
+
 echo "==> tests"
 pnpm exec vitest run "$@"
 

@@ -42,7 +42,8 @@ export function startDaemonProcess(entry: string, conf: string, env: Record<stri
     async waitForOutput(...texts) {
       const deadline = Date.now() + 30_000;
       while (!texts.every((t) => out.includes(t))) {
-        if (child.exitCode !== null) throw new Error(`daemon exited (${child.exitCode}) before printing ${texts.join(', ')}:\n${out}`);
+        if (child.exitCode !== null)
+          throw new Error(`daemon exited (${child.exitCode}) before printing ${texts.join(', ')}:\n${out}`);
         if (Date.now() > deadline) throw new Error(`daemon did not print ${texts.join(', ')}:\n${out}`);
         await new Promise((r) => setTimeout(r, 25));
       }

@@ -95,7 +95,11 @@ export async function runSqlFile(target: MysqlTestEnv, database: string, file: s
 export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const base = mysqlTestEnv();
   const target: MysqlTestEnv = { ...base, host: options.host ?? base.host, port: options.port ?? base.port };
-  checkOption(Number.isInteger(target.port) && target.port > 0 && target.port <= 65_535, 'port', 'must be a port number');
+  checkOption(
+    Number.isInteger(target.port) && target.port > 0 && target.port <= 65_535,
+    'port',
+    'must be a port number',
+  );
   const name = `${TEST_DB_PREFIX}${randomBytes(6).toString('hex')}`;
 
   const conn = await connectAdmin(target);

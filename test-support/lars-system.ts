@@ -40,7 +40,13 @@ export class LarsSystem {
   }
 
   private get mysql() {
-    return { host: this.db.host, port: this.db.port, user: this.db.user, password: this.db.password, database: this.db.name };
+    return {
+      host: this.db.host,
+      port: this.db.port,
+      user: this.db.user,
+      password: this.db.password,
+      database: this.db.name,
+    };
   }
 
   async startDns(): Promise<void> {

@@ -61,7 +61,13 @@ describe('run_lars.sh end to end (default ports)', () => {
     expect(gethost.out).toMatch(/host is 10\.42\.0\.[12]:420[12]/);
 
     // The DNS pushes the second host within its check interval (1 s): wait until the agent has both.
-    await until(async () => (await runLars('test', 'getroute', String(MODID), '1')).out.split('\n').filter((l) => l.startsWith('ip = ')).length === 2, 'both hosts at the agent', 30_000);
+    await until(
+      async () =>
+        (await runLars('test', 'getroute', String(MODID), '1')).out.split('\n').filter((l) => l.startsWith('ip = '))
+          .length === 2,
+      'both hosts at the agent',
+      30_000,
+    );
 
     const sim = await runLars('test', 'simulator', String(MODID), '1', '5', '20', '--interval-ms', '1');
     expect(sim.code, sim.out).toBe(0);

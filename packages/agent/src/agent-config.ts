@@ -9,13 +9,18 @@ import { loadBalanceConfigFromConfig } from './load-balance-config.js';
 function addresses(config: Config, section: string, defaultPort: number): TcpAddress[] {
   const list = config.getStringList(section, 'addrs', []);
   if (list.length === 0) {
-    return [{ host: config.getString(section, 'ip', '127.0.0.1'), port: config.getNumber(section, 'port', defaultPort) }];
+    return [
+      { host: config.getString(section, 'ip', '127.0.0.1'), port: config.getNumber(section, 'port', defaultPort) },
+    ];
   }
   return list.map((item) => {
     const m = /^(.+):(\d{1,5})$/.exec(item);
     const port = m === null ? NaN : Number(m[2]);
     if (m === null || port < 1 || port > 65535) {
-      throw new LarsError(ErrorCode.BAD_CONFIG, `${config.source}: [${section}] addrs: ${JSON.stringify(item)} is not host:port`);
+      throw new LarsError(
+        ErrorCode.BAD_CONFIG,
+        `${config.source}: [${section}] addrs: ${JSON.stringify(item)} is not host:port`,
+      );
     }
     return { host: m[1], port };
   });

@@ -1,4 +1,3 @@
-
 /**
  * Records between the agent's main thread and its UDP workers, through the
  * thread pool's SharedArrayBuffer queues. First byte: the record type.
@@ -77,4 +76,3 @@ export interface AgentWorkerData {
   /** How often a worker copies its counters into `counters`, ms. */
   statsIntervalMs: number;
 }
-

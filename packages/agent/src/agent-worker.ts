@@ -3,7 +3,17 @@
 // state with no lock (nothing else touches it). Route pulls and report
 // snapshots go to the main thread, route replies and pushes come from it,
 // through the thread pool's SharedArrayBuffer queues.
-import { agentPortIndex, decodeBody, encodeBody, encodeRouteFitting, MessageId, RetCode, type DecodedMessageMap, type GetHostResponse, type HostInfo } from '@lars/proto';
+import {
+  agentPortIndex,
+  decodeBody,
+  encodeBody,
+  encodeRouteFitting,
+  MessageId,
+  RetCode,
+  type DecodedMessageMap,
+  type GetHostResponse,
+  type HostInfo,
+} from '@lars/proto';
 import {
   MAX_UDP_BODY_BYTES,
   MessageRouter,
@@ -15,7 +25,14 @@ import {
   UdpServer,
   type UdpReplyTarget,
 } from '@lars/reactor';
-import { keyedRecord, ToMain, ToWorker, WORKER_COUNTERS, type AgentWorkerData, type WorkerCounter } from './agent-protocol.js';
+import {
+  keyedRecord,
+  ToMain,
+  ToWorker,
+  WORKER_COUNTERS,
+  type AgentWorkerData,
+  type WorkerCounter,
+} from './agent-protocol.js';
 import type { LoadBalanceConfig } from './load-balance-config.js';
 import { RouteBook } from './route-book.js';
 
@@ -32,10 +49,15 @@ function send(record: Uint8Array): void {
   if (!toMain(record)) outputRefused++;
 }
 
-const routes = new RouteBook(config, {
-  pull: (modid, cmdid) => send(keyedRecord(ToMain.PULL, modid, cmdid)),
-  report: (req) => send(keyedRecord(ToMain.REPORT, req.modid ?? 0, req.cmdid ?? 0, encodeBody(MessageId.ReportStatusRequest, req))),
-}, options.caller);
+const routes = new RouteBook(
+  config,
+  {
+    pull: (modid, cmdid) => send(keyedRecord(ToMain.PULL, modid, cmdid)),
+    report: (req) =>
+      send(keyedRecord(ToMain.REPORT, req.modid ?? 0, req.cmdid ?? 0, encodeBody(MessageId.ReportStatusRequest, req))),
+  },
+  options.caller,
+);
 
 const owns = (modid: number, cmdid: number) => agentPortIndex(modid, cmdid) === index;
 
@@ -86,9 +108,29 @@ await udp.listen();
 poolWorkerReady();
 
 // Worker counters that are RouteBook counters and UDP counters under the same names.
-const FROM_BOOK = ['getHost', 'report', 'getRoute', 'picksSucc', 'picksOverload', 'picksNoexist', 'toOverload', 'toIdle',
-  'reportsUnknownRoute', 'reportsUnknownHost', 'pulls', 'routes', 'snapshots'] as const satisfies readonly WorkerCounter[];
-const FROM_UDP = ['datagramsIn', 'badFrames', 'lengthMismatch', 'unknownMsgid', 'badBody', 'tooLarge'] as const satisfies readonly WorkerCounter[];
+const FROM_BOOK = [
+  'getHost',
+  'report',
+  'getRoute',
+  'picksSucc',
+  'picksOverload',
+  'picksNoexist',
+  'toOverload',
+  'toIdle',
+  'reportsUnknownRoute',
+  'reportsUnknownHost',
+  'pulls',
+  'routes',
+  'snapshots',
+] as const satisfies readonly WorkerCounter[];
+const FROM_UDP = [
+  'datagramsIn',
+  'badFrames',
+  'lengthMismatch',
+  'unknownMsgid',
+  'badBody',
+  'tooLarge',
+] as const satisfies readonly WorkerCounter[];
 
 function publishStats(): void {
   const book = routes.counters;

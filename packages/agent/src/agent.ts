@@ -87,12 +87,24 @@ export class Agent {
   private readonly reporters: TcpClient[];
   private readonly reporterRing: HashRing<number>;
   private readonly workerCounters: SharedCounters<WorkerCounter>;
-  private readonly counters = { pullsSent: 0, pullsRefused: 0, routesIn: 0, routesRefused: 0, badRoutes: 0, reportsSent: 0, reportsRefused: 0 };
+  private readonly counters = {
+    pullsSent: 0,
+    pullsRefused: 0,
+    routesIn: 0,
+    routesRefused: 0,
+    badRoutes: 0,
+    reportsSent: 0,
+    reportsRefused: 0,
+  };
   private closing: Promise<void> | null = null;
 
   constructor(options: AgentOptions = {}) {
     this.basePort = options.basePort ?? DEFAULTS.basePort;
-    checkOption(Number.isInteger(this.basePort) && this.basePort >= 0 && this.basePort <= 65533, 'basePort', 'must be 0..65533');
+    checkOption(
+      Number.isInteger(this.basePort) && this.basePort >= 0 && this.basePort <= 65533,
+      'basePort',
+      'must be 0..65533',
+    );
     const dnsAddresses = options.dns ?? DEFAULTS.dns;
     const reporterAddresses = options.reporters ?? DEFAULTS.reporters;
     checkOption(dnsAddresses.length > 0, 'dns', 'needs at least one address');

@@ -97,7 +97,11 @@ export class RouteBook {
 
   constructor(config: LoadBalanceConfig, out: RouteBookOutput, caller: number) {
     checkLoadBalanceConfig(config);
-    checkOption(Number.isInteger(caller) && caller >= 0 && caller <= 0xffffffff, 'caller', 'must be an unsigned 32-bit IPv4');
+    checkOption(
+      Number.isInteger(caller) && caller >= 0 && caller <= 0xffffffff,
+      'caller',
+      'must be an unsigned 32-bit IPv4',
+    );
     this.config = config;
     this.out = out;
     this.caller = caller;

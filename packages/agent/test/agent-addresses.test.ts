@@ -32,7 +32,13 @@ beforeAll(async () => {
   second = new ReporterServer({
     port: secondPort,
     writers: 1,
-    mysql: { host: sys.db.host, port: sys.db.port, user: sys.db.user, password: sys.db.password, database: sys.db.name },
+    mysql: {
+      host: sys.db.host,
+      port: sys.db.port,
+      user: sys.db.user,
+      password: sys.db.password,
+      database: sys.db.name,
+    },
   });
   await second.start();
 });
@@ -70,7 +76,9 @@ describe('agent address lists', () => {
     expect(b).toBeGreaterThan(0);
     // Every route's row exists, whichever reporter wrote it.
     await until(async () => {
-      const [r] = (await sys.db.admin.query('SELECT COUNT(*) AS n FROM ServerCallStatus WHERE cmdid = 1 AND modid BETWEEN 100 AND 129')) as unknown as [Array<{ n: number }>];
+      const [r] = (await sys.db.admin.query(
+        'SELECT COUNT(*) AS n FROM ServerCallStatus WHERE cmdid = 1 AND modid BETWEEN 100 AND 129',
+      )) as unknown as [Array<{ n: number }>];
       return r[0].n === keys.length;
     }, 'a row per route');
   });

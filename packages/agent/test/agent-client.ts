@@ -24,7 +24,10 @@ export class AgentClient {
         const w = c.hostWaiters.get(res.seq);
         if (w === undefined) return;
         c.hostWaiters.delete(res.seq);
-        w({ ret: res.retcode as RetCode, host: res.host ? `${intToIp(res.host.ip ?? 0)}:${res.host.port ?? 0}` : undefined });
+        w({
+          ret: res.retcode as RetCode,
+          host: res.host ? `${intToIp(res.host.ip ?? 0)}:${res.host.port ?? 0}` : undefined,
+        });
       })
       .on(MessageId.ApiGetRouteResponse, (res) => {
         const key = `${res.modid}:${res.cmdid}`;

@@ -18,9 +18,15 @@ let dns: DnsServer;
 let dnsPort: number;
 beforeAll(async () => {
   db = await createTestDatabase();
-  await db.admin.query("INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (3, 1, INET_ATON('10.3.3.3'), 3333)");
+  await db.admin.query(
+    "INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (3, 1, INET_ATON('10.3.3.3'), 3333)",
+  );
   dnsPort = await freePort();
-  dns = new DnsServer({ port: dnsPort, checkIntervalMs: 100, mysql: { host: db.host, port: db.port, user: db.user, password: db.password, database: db.name } });
+  dns = new DnsServer({
+    port: dnsPort,
+    checkIntervalMs: 100,
+    mysql: { host: db.host, port: db.port, user: db.user, password: db.password, database: db.name },
+  });
   await dns.start();
 });
 afterAll(async () => {

@@ -24,7 +24,10 @@ describe('agent across DNS and reporter restarts', () => {
     expect((await sys.client.getHost(1, 1)).host).toBe('10.1.0.1:1');
     const connects = stats().dnsConnects as number;
     await sys.startDns();
-    await until(() => (stats().dnsConnects as number) > connects && (sys.dns.stats().subscribedKeys as number) >= 1, 're-subscription');
+    await until(
+      () => (stats().dnsConnects as number) > connects && (sys.dns.stats().subscribedKeys as number) >= 1,
+      're-subscription',
+    );
 
     await sys.addHosts(1, 1, '10.1.0.2:2');
     await until(async () => (await sys.client.getRoute(1, 1)).length === 2, 'the change pushed after the restart');
@@ -35,7 +38,9 @@ describe('agent across DNS and reporter restarts', () => {
     await sys.client.getHost(2, 2);
     await until(async () => (await sys.client.getHost(2, 2)).ret === RetCode.SUCC, 'the route');
     const count = async (): Promise<number> => {
-      const [rows] = await sys.db.admin.query<RowDataPacket[]>("SELECT succ_cnt FROM ServerCallStatus WHERE modid = 2 AND ip = INET_ATON('10.2.0.1')");
+      const [rows] = await sys.db.admin.query<RowDataPacket[]>(
+        "SELECT succ_cnt FROM ServerCallStatus WHERE modid = 2 AND ip = INET_ATON('10.2.0.1')",
+      );
       return rows.length === 0 ? -1 : rows[0].succ_cnt;
     };
     sys.client.report(2, 2, '10.2.0.1:1', 0);

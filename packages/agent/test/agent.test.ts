@@ -107,9 +107,13 @@ describe('agent with the real DNS, reporter and MariaDB', () => {
     await sys.addHosts(1, 2, '192.168.1.177:7777');
     await firstSucc(1, 2);
     // GetHostRequest {seq 7, modid 1, cmdid 2} -> the golden GetHostResponse (port (1 + 2) % 3 = base + 0).
-    expect(await exchange(sys.basePort + 0, '0400000006000000080710011802')).toBe('05000000160000000807100118022a0e08b183a085fcffffffff0110e13c');
+    expect(await exchange(sys.basePort + 0, '0400000006000000080710011802')).toBe(
+      '05000000160000000807100118022a0e08b183a085fcffffffff0110e13c',
+    );
     // API_GetRouteRequest {modid 1, cmdid 2} -> the golden API_GetRouteResponse.
-    expect(await exchange(sys.basePort + 0, '070000000400000008011002')).toBe('0800000014000000080110021a0e08b183a085fcffffffff0110e13c');
+    expect(await exchange(sys.basePort + 0, '070000000400000008011002')).toBe(
+      '0800000014000000080110021a0e08b183a085fcffffffff0110e13c',
+    );
   });
 
   it('drops and counts malformed datagrams on every port, and keeps answering', async () => {
@@ -119,7 +123,9 @@ describe('agent with the real DNS, reporter and MariaDB', () => {
     const before = stats();
     const raw = createSocket('udp4');
     const send = (port: number, hex: string) =>
-      new Promise<void>((resolve, reject) => raw.send(Buffer.from(hex, 'hex'), port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+      new Promise<void>((resolve, reject) =>
+        raw.send(Buffer.from(hex, 'hex'), port, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
+      );
     for (let i = 0; i < 3; i++) {
       const port = sys.basePort + i;
       await send(port, '0400'); // shorter than a header
@@ -131,7 +137,12 @@ describe('agent with the real DNS, reporter and MariaDB', () => {
     raw.close();
     await until(() => {
       const s = stats();
-      return s.badFrames - before.badFrames === 6 && s.lengthMismatch - before.lengthMismatch === 3 && s.unknownMsgid - before.unknownMsgid === 3 && s.badBody - before.badBody === 3;
+      return (
+        s.badFrames - before.badFrames === 6 &&
+        s.lengthMismatch - before.lengthMismatch === 3 &&
+        s.unknownMsgid - before.unknownMsgid === 3 &&
+        s.badBody - before.badBody === 3
+      );
     }, 'every malformed datagram counted');
     expect((await sys.client.getHost(50, 5)).host).toBe('10.0.5.1:5000');
   });

@@ -152,7 +152,9 @@ describe('RouteBook route life cycle', () => {
 
   it('rejects a bad caller or config', () => {
     const out = { pull: () => {}, report: () => {} };
-    expect(() => new RouteBook(LOAD_BALANCE_DEFAULTS, out, -1)).toThrow(expect.objectContaining({ code: ErrorCode.BAD_OPTION }));
+    expect(() => new RouteBook(LOAD_BALANCE_DEFAULTS, out, -1)).toThrow(
+      expect.objectContaining({ code: ErrorCode.BAD_OPTION }),
+    );
     expect(() => new RouteBook({ ...LOAD_BALANCE_DEFAULTS, probeNum: 0 }, out, CALLER)).toThrow(/probeNum/);
   });
 });

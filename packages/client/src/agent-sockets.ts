@@ -1,5 +1,5 @@
 import { AGENT_PORTS, agentPortIndex, type MessageId, type MessageMap } from '@lars/proto';
-import { MessageRouter, SendOutcome, UdpClient } from '@lars/reactor';
+import { type MessageRouter, SendOutcome, UdpClient } from '@lars/reactor';
 import type { Logger } from '@lars/reactor';
 import { ClientErrorCode, LarsClientError } from './client-errors.js';
 

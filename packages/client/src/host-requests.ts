@@ -50,7 +50,10 @@ export class HostRequests extends RequestTable<number, HostEntry> {
     if (this.closedWith !== null) return Promise.resolve({ ret: RetCode.SYSTEM_ERROR, error: this.closedWith });
     const seq = this.nextSeq();
     if (!this.sendRequest(seq, modid, cmdid)) {
-      const error = new LarsClientError(ClientErrorCode.SEND_FAILED, `get_host ${modid}/${cmdid}: the socket refused the request`);
+      const error = new LarsClientError(
+        ClientErrorCode.SEND_FAILED,
+        `get_host ${modid}/${cmdid}: the socket refused the request`,
+      );
       return Promise.resolve({ ret: RetCode.SYSTEM_ERROR, error });
     }
     const entry: HostEntry = { key: seq, modid, cmdid, deadline: 0, attempts: 0, resolve: unresolved };
@@ -128,6 +131,9 @@ function toResult(res: DecodedMessageMap[typeof MessageId.GetHostResponse]): Get
       return NOEXIST_RESULT;
   }
   const why = res.retcode === RetCode.SUCC ? 'SUCC without a host' : `retcode ${res.retcode}`;
-  const error = new LarsClientError(ClientErrorCode.AGENT_ERROR, `the agent answered get_host ${res.modid}/${res.cmdid} with ${why}`);
+  const error = new LarsClientError(
+    ClientErrorCode.AGENT_ERROR,
+    `the agent answered get_host ${res.modid}/${res.cmdid} with ${why}`,
+  );
   return { ret: RetCode.SYSTEM_ERROR, error };
 }

@@ -98,7 +98,13 @@ export class LarsClient {
   private readonly seen = new Map<number, Set<number>>();
   /** Reused by every report: the body is encoded before send() returns. */
   private readonly reportHost: HostInfo = { ip: 0, port: 0 };
-  private readonly reportMessage: ReportRequest = { modid: 0, cmdid: 0, host: this.reportHost, retcode: 0, timecost: 0 };
+  private readonly reportMessage: ReportRequest = {
+    modid: 0,
+    cmdid: 0,
+    host: this.reportHost,
+    retcode: 0,
+    timecost: 0,
+  };
   private reportsSent = 0;
   private closed = false;
   private closing: Promise<void> | null = null;
@@ -144,7 +150,8 @@ export class LarsClient {
     this.hosts = new HostRequests(this.sockets, timing);
     this.routes = new RouteRequests(this.sockets, timing);
     void this.sockets.ready.then((error) => {
-      if (error !== null) this.logger.warn({ err: error.cause, host: this.host, basePort: this.basePort }, error.message);
+      if (error !== null)
+        this.logger.warn({ err: error.cause, host: this.host, basePort: this.basePort }, error.message);
     });
   }
 

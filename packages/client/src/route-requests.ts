@@ -31,7 +31,10 @@ export class RouteRequests extends RequestTable<string, RouteEntry> {
     const joined = this.pending.get(key);
     if (joined !== undefined) return new Promise((resolve) => joined.waiters.push(resolve));
     if (!this.sendRequest(modid, cmdid)) {
-      const error = new LarsClientError(ClientErrorCode.SEND_FAILED, `get_route ${modid}/${cmdid}: the socket refused the request`);
+      const error = new LarsClientError(
+        ClientErrorCode.SEND_FAILED,
+        `get_route ${modid}/${cmdid}: the socket refused the request`,
+      );
       return Promise.resolve(systemError(error));
     }
     const entry: RouteEntry = { key, modid, cmdid, deadline: 0, attempts: 0, waiters: [] };

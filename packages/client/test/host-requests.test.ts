@@ -27,7 +27,13 @@ function recordingLink(accept = true): AgentLink & { sent: Sent[] } {
 
 /** A GetHostResponse as the client's router hands it over: encoded and decoded. */
 function response(seq: number, modid: number, cmdid: number, retcode: number, ip = 0, port = 0) {
-  const body = encodeBody(MessageId.GetHostResponse, { seq, modid, cmdid, retcode, host: ip === 0 ? null : { ip, port } });
+  const body = encodeBody(MessageId.GetHostResponse, {
+    seq,
+    modid,
+    cmdid,
+    retcode,
+    host: ip === 0 ? null : { ip, port },
+  });
   return decodeBody(MessageId.GetHostResponse, body);
 }
 
@@ -38,7 +44,11 @@ describe('HostRequests', () => {
     const results = [hosts.request(1, 1), hosts.request(1, 1), hosts.request(1, 1)];
     expect(link.sent.map((s) => s.seq)).toEqual([2 ** 32 - 2, 2 ** 32 - 1, 1]);
     for (const s of link.sent) hosts.onResponse(response(s.seq, 1, 1, RetCode.NOEXIST));
-    expect(await Promise.all(results)).toEqual([{ ret: RetCode.NOEXIST }, { ret: RetCode.NOEXIST }, { ret: RetCode.NOEXIST }]);
+    expect(await Promise.all(results)).toEqual([
+      { ret: RetCode.NOEXIST },
+      { ret: RetCode.NOEXIST },
+      { ret: RetCode.NOEXIST },
+    ]);
     expect(hosts.inFlight).toBe(0);
   });
 

@@ -18,7 +18,8 @@ const ROUTES = new Map<string, string[]>([
   ['120:1', ['10.3.0.1:3000']],
 ]);
 const BUSY_KEYS = [110, 111, 112, 113, 114, 115].map((modid) => [modid, 2] as const);
-for (const [modid, cmdid] of BUSY_KEYS) ROUTES.set(`${modid}:${cmdid}`, [`10.2.${modid}.1:${modid}1`, `10.2.${modid}.2:${modid}2`]);
+for (const [modid, cmdid] of BUSY_KEYS)
+  ROUTES.set(`${modid}:${cmdid}`, [`10.2.${modid}.1:${modid}1`, `10.2.${modid}.2:${modid}2`]);
 
 function client(options: LarsClientOptions = {}): LarsClient {
   const c = new LarsClient({ basePort: sys.basePort, ...options });
@@ -80,7 +81,7 @@ describe('LarsClient with the real agent', () => {
     expect(await Promise.all(BUSY_KEYS.map(([m, k]) => c.regInit(m, k)))).toEqual(BUSY_KEYS.map(() => RetCode.SUCC));
     const asks = Array.from({ length: 1000 }, (_, i) => BUSY_KEYS[i % BUSY_KEYS.length]);
     const results = await Promise.all(asks.map(([m, k]) => c.getHost(m, k)));
-    results.forEach((r, i) => expectHostOf(r, asks[i][0], asks[i][1]));
+    for (const [i, r] of results.entries()) expectHostOf(r, asks[i][0], asks[i][1]);
     expect(c.stats()).toMatchObject({ timeouts: 0, inFlight: 0 });
     expect(c.stats().replies).toBeGreaterThanOrEqual(1000 + BUSY_KEYS.length);
   });
@@ -108,7 +109,11 @@ describe('LarsClient with the real agent', () => {
     const c = client();
     const before = agentStats().reportRequests;
     const result = await c.call(102, 1, async (host) => `called ${text(host)}`);
-    expect(result).toMatchObject({ ret: RetCode.SUCC, value: 'called 10.1.2.1:2001', host: { ip: '10.1.2.1', port: 2001 } });
+    expect(result).toMatchObject({
+      ret: RetCode.SUCC,
+      value: 'called 10.1.2.1:2001',
+      host: { ip: '10.1.2.1', port: 2001 },
+    });
     await until(() => agentStats().reportRequests > before, 'the report');
   });
 

@@ -210,7 +210,12 @@ describe('LarsClient against a fake agent', () => {
     const c = client();
     c.report(2, 2, { ip: '10.1.2.3', port: 80 }, 0, 5);
     await until(() => agent.reports.length === 1, 'the report');
-    expect(agent.reports[0].message).toMatchObject({ modid: 2, cmdid: 2, host: { ip: ipToInt('10.1.2.3'), port: 80 }, timecost: 5 });
+    expect(agent.reports[0].message).toMatchObject({
+      modid: 2,
+      cmdid: 2,
+      host: { ip: ipToInt('10.1.2.3'), port: 80 },
+      timecost: 5,
+    });
   });
 
   it('call runs the function on the picked host and reports success with its timecost', async () => {
@@ -273,7 +278,12 @@ describe('LarsClient against a fake agent', () => {
     expect(r.ret).toBe(RetCode.SYSTEM_ERROR);
     if (r.ret === RetCode.SYSTEM_ERROR) expect(r.error.code).toBe(ClientErrorCode.CLOSED);
     expect(await init).toBe(RetCode.SYSTEM_ERROR);
-    for (const use of [() => c.getHost(1, 1), () => c.getRoute(1, 1), () => c.regInit(1, 1), () => c.report(1, 1, { ip: '1.2.3.4', port: 1 }, 0)]) {
+    for (const use of [
+      () => c.getHost(1, 1),
+      () => c.getRoute(1, 1),
+      () => c.regInit(1, 1),
+      () => c.report(1, 1, { ip: '1.2.3.4', port: 1 }, 0),
+    ]) {
       expect(use).toThrow(LarsError);
       expect(use).toThrow(expect.objectContaining({ code: ErrorCode.CLOSED }));
     }
@@ -313,13 +323,20 @@ describe('LarsClient misuse', () => {
 
   it('rejects bad arguments with BAD_OPTION', async () => {
     const c = client();
-    for (const [m, k] of [[1.5, 1], [1, -1], [Number.NaN, 1], [2 ** 31, 1]]) {
+    for (const [m, k] of [
+      [1.5, 1],
+      [1, -1],
+      [Number.NaN, 1],
+      [2 ** 31, 1],
+    ]) {
       expect(() => c.getHost(m, k)).toThrow(badOption);
       expect(() => c.getRoute(m, k)).toThrow(badOption);
       expect(() => c.regInit(m, k)).toThrow(badOption);
     }
-    const report = (host: { ip: string; port: number }, retcode = 0, timecost?: number) => () =>
-      c.report(1, 1, host, retcode, timecost);
+    const report =
+      (host: { ip: string; port: number }, retcode = 0, timecost?: number) =>
+      () =>
+        c.report(1, 1, host, retcode, timecost);
     expect(report({ ip: '1.2.3', port: 1 })).toThrow('host.ip');
     expect(report({ ip: '1.2.3.256', port: 1 })).toThrow(badOption);
     expect(report({ ip: '1.2.3.4', port: 70_000 })).toThrow('host.port');

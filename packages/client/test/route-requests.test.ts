@@ -19,7 +19,10 @@ function recordingLink(accept = true): AgentLink & { sent: string[] } {
 
 /** An API_GetRouteResponse as the client's router hands it over. */
 function response(modid: number, cmdid: number, hosts: Array<{ ip: number; port: number }>) {
-  return decodeBody(MessageId.ApiGetRouteResponse, encodeBody(MessageId.ApiGetRouteResponse, { modid, cmdid, host: hosts }));
+  return decodeBody(
+    MessageId.ApiGetRouteResponse,
+    encodeBody(MessageId.ApiGetRouteResponse, { modid, cmdid, host: hosts }),
+  );
 }
 
 beforeEach(() => {

@@ -256,7 +256,10 @@ export class DnsServer {
       this.logger.error(t, 'route has more hosts than fit one frame: serving the first ones');
     }
     if (previous !== reply.version) {
-      this.logger.info({ version: reply.version, routes: reply.routes, hosts: reply.hosts, ms: this.counters.lastLoadMs }, 'routes loaded');
+      this.logger.info(
+        { version: reply.version, routes: reply.routes, hosts: reply.hosts, ms: this.counters.lastLoadMs },
+        'routes loaded',
+      );
     }
     for (const key of reply.changes) this.push(key);
   }
@@ -276,7 +279,11 @@ export class DnsServer {
     const wasKnown = this.mysqlUp !== null;
     this.mysqlUp = up;
     if (up && wasKnown) this.logger.info({ mysql: describeMysql(this.mysql) }, 'MySQL is back');
-    else if (!up) this.logger.error({ mysql: describeMysql(this.mysql), err: error }, 'MySQL unreachable: serving the last table, retrying');
+    else if (!up)
+      this.logger.error(
+        { mysql: describeMysql(this.mysql), err: error },
+        'MySQL unreachable: serving the last table, retrying',
+      );
   }
 
   /** Sends one request to the loader (started on demand, restarted if it died) and waits for its reply. */

@@ -35,8 +35,10 @@ export function validateRouteEdit(edit: RouteEdit): void {
     if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) throw bad(`${name} ${v} is not a 32-bit integer`);
   }
   if (edit.op === 'del-route') return;
-  if (!Number.isInteger(edit.ip) || edit.ip < 0 || edit.ip > 0xffff_ffff) throw bad(`ip ${edit.ip} is not an IPv4 number`);
-  if (!Number.isInteger(edit.port) || edit.port < 1 || edit.port > 65535) throw bad(`port ${edit.port} is not 1..65535`);
+  if (!Number.isInteger(edit.ip) || edit.ip < 0 || edit.ip > 0xffff_ffff)
+    throw bad(`ip ${edit.ip} is not an IPv4 number`);
+  if (!Number.isInteger(edit.port) || edit.port < 1 || edit.port > 65535)
+    throw bad(`port ${edit.port} is not 1..65535`);
 }
 
 /**
@@ -52,7 +54,8 @@ export async function changeRoutes(conn: Connection, edits: readonly RouteEdit[]
   await conn.beginTransaction();
   try {
     const [locked] = await conn.query<RowDataPacket[]>('SELECT version FROM RouteVersion WHERE id = 1 FOR UPDATE');
-    if (locked.length === 0) throw new LarsError(ErrorCode.BAD_CONFIG, 'RouteVersion has no row id 1: load sql/lars_dns.sql');
+    if (locked.length === 0)
+      throw new LarsError(ErrorCode.BAD_CONFIG, 'RouteVersion has no row id 1: load sql/lars_dns.sql');
     const results: RouteEditResult[] = [];
     const changedKeys = new Map<string, { modid: number; cmdid: number }>();
     for (const edit of edits) {

@@ -6,7 +6,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { MysqlLink } from './mysql-link.js';
 import type { CheckReply, CheckRequest, LoaderWorkerData } from './route-loader-protocol.js';
 import { buildRouteTable } from './route-table.js';
-import { clearRouteChanges, deleteRouteChanges, loadRouteRows, readRouteChanges, readRouteVersion } from './route-store.js';
+import {
+  clearRouteChanges,
+  deleteRouteChanges,
+  loadRouteRows,
+  readRouteChanges,
+  readRouteVersion,
+} from './route-store.js';
 
 const { mysql, connectTimeoutMs } = workerData as LoaderWorkerData;
 const port = parentPort!;

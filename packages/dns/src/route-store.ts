@@ -28,7 +28,8 @@ export interface RouteRow {
 }
 
 /** The loader's query, also what the route-load benchmark times as its floor. */
-export const LOAD_ROUTES_SQL = 'SELECT modid, cmdid, serverip AS ip, serverport AS port FROM RouteData ORDER BY modid, cmdid';
+export const LOAD_ROUTES_SQL =
+  'SELECT modid, cmdid, serverip AS ip, serverport AS port FROM RouteData ORDER BY modid, cmdid';
 
 /** Every RouteData row, ordered by route key (the unique key's index gives that order without a sort). */
 export async function loadRouteRows(conn: Connection): Promise<RouteRow[]> {

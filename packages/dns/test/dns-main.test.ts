@@ -9,7 +9,9 @@ import { RouteClient } from './route-client.js';
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
-  await db.admin.query("INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (1, 1, INET_ATON('10.1.1.1'), 1111)");
+  await db.admin.query(
+    "INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (1, 1, INET_ATON('10.1.1.1'), 1111)",
+  );
 });
 afterAll(() => db.drop());
 

@@ -7,7 +7,11 @@ import { ipToInt } from '@lars/proto';
 import { changeRoutes, DnsServer } from '../src/index.js';
 import type { TestDatabase } from '../../../test-support/db.js';
 import { until } from '../../../test-support/wait.js';
-import { startThrowawayDatabase, type ThrowawayDatabase, type ThrowawayMysql } from '../../../test-support/throwaway-mysql.js';
+import {
+  startThrowawayDatabase,
+  type ThrowawayDatabase,
+  type ThrowawayMysql,
+} from '../../../test-support/throwaway-mysql.js';
 import { RouteClient } from './route-client.js';
 
 let mysql: ThrowawayMysql;
@@ -20,7 +24,13 @@ beforeAll(async () => {
 afterAll(() => throwaway?.close());
 
 async function change(modid: number, ip: string, port: number): Promise<void> {
-  const conn = await createConnection({ host: db.host, port: db.port, user: db.adminUser, password: db.adminPassword, database: db.name });
+  const conn = await createConnection({
+    host: db.host,
+    port: db.port,
+    user: db.adminUser,
+    password: db.adminPassword,
+    database: db.name,
+  });
   try {
     await changeRoutes(conn, [{ op: 'add', modid, cmdid: 1, ip: ipToInt(ip), port }]);
   } finally {

@@ -26,7 +26,9 @@ afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
 
-async function startDns(options: { reloadIntervalMs?: number; maxConn?: number } = {}): Promise<{ dns: DnsServer; port: number }> {
+async function startDns(
+  options: { reloadIntervalMs?: number; maxConn?: number } = {},
+): Promise<{ dns: DnsServer; port: number }> {
   const dns = new DnsServer({
     port: 0,
     checkIntervalMs: CHECK_MS,
@@ -45,9 +47,14 @@ async function client(port: number): Promise<RouteClient> {
   return c;
 }
 
-const host = (modid: number, cmdid: number, ip: string, port: number): RouteEdit => ({ op: 'add', modid, cmdid, ip: ipToInt(ip), port });
+const host = (modid: number, cmdid: number, ip: string, port: number): RouteEdit => ({
+  op: 'add',
+  modid,
+  cmdid,
+  ip: ipToInt(ip),
+  port,
+});
 const checks = (dns: DnsServer) => dns.stats().checks as number;
-
 
 describe('DnsServer', () => {
   it('serves routes inserted with SQL, and an empty host list for an unknown key', async () => {
@@ -107,7 +114,9 @@ describe('DnsServer', () => {
     const c = await client(port);
     expect((await c.ask(401, 1)).hosts).toEqual([]);
     const loads = dns.stats().loads as number;
-    await db.admin.query("INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (401, 1, INET_ATON('10.4.0.1'), 4001)");
+    await db.admin.query(
+      "INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (401, 1, INET_ATON('10.4.0.1'), 4001)",
+    );
     await until(() => (dns.stats().loads as number) > loads, 'a periodic reload');
     expect((await c.ask(401, 1)).hosts).toEqual(['10.4.0.1:4001']);
     // No version bump, so no push: the only answers are the two replies.

@@ -19,13 +19,24 @@ async function rows<T>(sql: string): Promise<T[]> {
   const [r] = await db.admin.query<RowDataPacket[]>(sql);
   return r as T[];
 }
-const version = async () => (await rows<{ version: number }>('SELECT version FROM RouteVersion WHERE id = 1'))[0].version;
-const add = (modid: number, ip: string, port: number): RouteEdit => ({ op: 'add', modid, cmdid: 1, ip: ipToInt(ip), port });
+const version = async () =>
+  (await rows<{ version: number }>('SELECT version FROM RouteVersion WHERE id = 1'))[0].version;
+const add = (modid: number, ip: string, port: number): RouteEdit => ({
+  op: 'add',
+  modid,
+  cmdid: 1,
+  ip: ipToInt(ip),
+  port,
+});
 
 describe('changeRoutes', () => {
   it('edits RouteData, bumps the version past now and records one RouteChange per changed key, in one transaction', async () => {
     const before = await version();
-    const result = await changeRoutes(conn, [add(1, '192.168.1.177', 7777), add(1, '10.0.0.1', 80), add(2, '10.0.0.2', 80)]);
+    const result = await changeRoutes(conn, [
+      add(1, '192.168.1.177', 7777),
+      add(1, '10.0.0.1', 80),
+      add(2, '10.0.0.2', 80),
+    ]);
     expect(result.changed).toBe(true);
     expect(result.results.map((r) => r.rows)).toEqual([1, 1, 1]);
     expect(result.version).toBeGreaterThan(before);
@@ -80,7 +91,9 @@ describe('changeRoutes', () => {
     ];
     for (const edit of bad) {
       // A valid edit first: the bad one must stop the whole change before anything is written.
-      await expect(changeRoutes(conn, [add(6, '10.0.6.1', 1), edit])).rejects.toMatchObject({ code: 'LARS_BAD_OPTION' });
+      await expect(changeRoutes(conn, [add(6, '10.0.6.1', 1), edit])).rejects.toMatchObject({
+        code: 'LARS_BAD_OPTION',
+      });
       expect(() => validateRouteEdit(edit)).toThrow(/invalid route edit/);
     }
     expect(await version()).toBe(v);

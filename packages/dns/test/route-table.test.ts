@@ -20,7 +20,8 @@ describe('route table', () => {
     const rows: RouteRow[] = [];
     for (let modid = -3; modid < 300; modid++) {
       for (let cmdid = 0; cmdid < 3; cmdid++) {
-        for (let h = 0; h < hostCount(modid, cmdid); h++) rows.push({ modid, cmdid, ip: 3232235953 + h, port: 7000 + h });
+        for (let h = 0; h < hostCount(modid, cmdid); h++)
+          rows.push({ modid, cmdid, ip: 3232235953 + h, port: 7000 + h });
       }
     }
     const built = buildRouteTable(rows);

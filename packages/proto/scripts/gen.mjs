@@ -27,21 +27,44 @@ const out = join(pkg, 'src', 'generated');
 const check = process.argv.includes('--check');
 
 // The presence test of a scalar field, with the write it guards (which stays as generated).
-const SCALAR_WRITE = /if \(message\.(\w+) != null && Object\.hasOwnProperty\.call\(message, "\1"\)\)(\n\s+writer\.uint32\([^)]*\)\.(?:int32|uint32|sint32|bool|fixed32|sfixed32|float|double|string)\(message\.\1\);)/g;
+const SCALAR_WRITE =
+  /if \(message\.(\w+) != null && Object\.hasOwnProperty\.call\(message, "\1"\)\)(\n\s+writer\.uint32\([^)]*\)\.(?:int32|uint32|sint32|bool|fixed32|sfixed32|float|double|string)\(message\.\1\);)/g;
 
 function generate() {
   const tmp = mkdtempSync(join(tmpdir(), 'lars-proto-'));
   try {
     const js = join(tmp, 'lars.js');
-    execFileSync(bin('pbjs'), ['-t', 'static-module', '-w', 'es6', '--no-create', '--no-verify', '--no-convert',
-      '--no-delimited', '--no-typeurl', '-o', js, join(pkg, 'lars.proto')], { stdio: 'inherit' });
+    execFileSync(
+      bin('pbjs'),
+      [
+        '-t',
+        'static-module',
+        '-w',
+        'es6',
+        '--no-create',
+        '--no-verify',
+        '--no-convert',
+        '--no-delimited',
+        '--no-typeurl',
+        '-o',
+        js,
+        join(pkg, 'lars.proto'),
+      ],
+      { stdio: 'inherit' },
+    );
     let code = readFileSync(js, 'utf8');
     const before = code;
-    code = code.replace('import * as $protobuf from "protobufjs/minimal";', 'import $protobuf from "protobufjs/minimal.js";');
+    code = code.replace(
+      'import * as $protobuf from "protobufjs/minimal";',
+      'import $protobuf from "protobufjs/minimal.js";',
+    );
     if (code === before) throw new Error('gen: protobufjs import line not found; the pbjs output changed');
     const countReplace = (re, fn) => {
       let n = 0;
-      code = code.replace(re, (...args) => { n++; return fn(...args); });
+      code = code.replace(re, (...args) => {
+        n++;
+        return fn(...args);
+      });
       return n;
     };
     let patched = 0;
@@ -55,7 +78,10 @@ function generate() {
     const wrapped = countReplace(/\.int32\(message\.(\w+)\);/g, (_m, f) => `.int32(message.${f} | 0);`);
     // 19 int32 fields in lars.proto.
     if (wrapped !== 19) throw new Error(`gen: wrapped ${wrapped} int32 writes, expected 19`);
-    const unsigned = countReplace(/message\.(ip|caller) = reader\.int32\(\);/g, (_m, f) => `message.${f} = reader.int32() >>> 0;`);
+    const unsigned = countReplace(
+      /message\.(ip|caller) = reader\.int32\(\);/g,
+      (_m, f) => `message.${f} = reader.int32() >>> 0;`,
+    );
     if (unsigned !== 3) throw new Error(`gen: made ${unsigned} IPv4 reads unsigned, expected 3`);
     writeFileSync(js, code);
     const dts = join(tmp, 'lars.d.ts');
@@ -70,7 +96,8 @@ function generate() {
 
 const { js, dts } = generate();
 if (check) {
-  const same = readFileSync(join(out, 'lars.js'), 'utf8') === js && readFileSync(join(out, 'lars.d.ts'), 'utf8') === dts;
+  const same =
+    readFileSync(join(out, 'lars.js'), 'utf8') === js && readFileSync(join(out, 'lars.d.ts'), 'utf8') === dts;
   if (!same) {
     console.error('src/generated is stale: run `pnpm gen:proto` and commit the result');
     process.exit(1);

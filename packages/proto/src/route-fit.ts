@@ -22,7 +22,8 @@ export function encodeRouteFitting(
   hosts: readonly HostInfo[],
   maxBodyBytes: number,
 ): FittedRoute {
-  const encode = (count: number) => encodeBody(msgid, { modid, cmdid, host: count === hosts.length ? (hosts as HostInfo[]) : hosts.slice(0, count) });
+  const encode = (count: number) =>
+    encodeBody(msgid, { modid, cmdid, host: count === hosts.length ? (hosts as HostInfo[]) : hosts.slice(0, count) });
   const full = encode(hosts.length);
   if (full.length <= maxBodyBytes) return { body: full, served: hosts.length };
   let served = Math.floor((hosts.length * maxBodyBytes) / full.length);

@@ -15,7 +15,14 @@ export const GOLDEN_FRAMES: readonly GoldenFrame[] = [
   { msgid: 1, value: { modid: 1, cmdid: 2 }, hex: '010000000400000008011002' },
   {
     msgid: 2,
-    value: { modid: 1, cmdid: 2, host: [{ ip: IP_177, port: 7777 }, { ip: IP_178, port: 7776 }] },
+    value: {
+      modid: 1,
+      cmdid: 2,
+      host: [
+        { ip: IP_177, port: 7777 },
+        { ip: IP_178, port: 7776 },
+      ],
+    },
     hex: '0200000024000000080110021a0e08b183a085fcffffffff0110e13c1a0e08b283a085fcffffffff0110e03c',
   },
   { msgid: 2, value: { modid: 5, cmdid: 1, host: [] }, hex: '020000000400000008051001' },

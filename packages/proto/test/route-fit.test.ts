@@ -25,7 +25,9 @@ describe('encodeRouteFitting', () => {
 
 describe('agentPortIndex', () => {
   it('is (modid + cmdid) % 3, also for negative sums', () => {
-    expect([agentPortIndex(1, 2), agentPortIndex(1, 1), agentPortIndex(9, 9), agentPortIndex(4, 3)]).toEqual([0, 2, 0, 1]);
+    expect([agentPortIndex(1, 2), agentPortIndex(1, 1), agentPortIndex(9, 9), agentPortIndex(4, 3)]).toEqual([
+      0, 2, 0, 1,
+    ]);
     expect(agentPortIndex(-1, 0)).toBe(2);
     expect(agentPortIndex(2 ** 31 - 1, 2 ** 31 - 1)).toBe((2 ** 32 - 2) % 3);
   });

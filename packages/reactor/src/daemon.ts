@@ -39,7 +39,12 @@ export async function runDaemon(options: RunDaemonOptions): Promise<void> {
     const statsHost = config.getString('stats', 'ip', '127.0.0.1');
     handle = await options.start(config, logger);
     if (statsPort !== 0) {
-      stats = new StatsHttpServer(() => handle.stats(), { host: statsHost, port: statsPort, prefix: `lars_${options.name}`, logger });
+      stats = new StatsHttpServer(() => handle.stats(), {
+        host: statsHost,
+        port: statsPort,
+        prefix: `lars_${options.name}`,
+        logger,
+      });
       await stats.listen();
     }
   } catch (err) {

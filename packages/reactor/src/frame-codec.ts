@@ -66,7 +66,7 @@ export function encodeFrame(msgid: number, body: Uint8Array): Buffer {
 /** Null when `buf` is exactly one well-formed frame, else why not. */
 export function datagramError(buf: Uint8Array): DatagramError | null {
   if (buf.length < HEADER_BYTES) return DatagramError.TOO_SHORT;
-  const msglen = (buf[4] | (buf[5] << 8) | (buf[6] << 16) | (buf[7] << 24)) | 0;
+  const msglen = buf[4] | (buf[5] << 8) | (buf[6] << 16) | (buf[7] << 24) | 0;
   if (msglen < 0 || msglen > MAX_BODY_BYTES) return DatagramError.BAD_MSGLEN;
   if (buf.length !== HEADER_BYTES + msglen) return DatagramError.LENGTH_MISMATCH;
   return null;

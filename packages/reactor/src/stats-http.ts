@@ -99,7 +99,8 @@ export function renderPrometheus(prefix: string, snapshot: StatsSnapshot): strin
     if (typeof value === 'string') continue;
     lines.push(`# TYPE ${name} gauge`);
     if (typeof value === 'object') {
-      for (const [label, v] of Object.entries(value)) lines.push(`${name}{key="${label.replace(/["\\\n]/g, '_')}"} ${v}`);
+      for (const [label, v] of Object.entries(value))
+        lines.push(`${name}{key="${label.replace(/["\\\n]/g, '_')}"} ${v}`);
     } else {
       lines.push(`${name} ${typeof value === 'boolean' ? Number(value) : value}`);
     }

@@ -59,7 +59,10 @@ const DEFAULTS = {
 function poolData(): PoolWorkerData {
   const data = workerData as Partial<PoolWorkerData> | null;
   checkOption(
-    !isMainThread && data !== null && data.input instanceof SharedArrayBuffer && data.output instanceof SharedArrayBuffer,
+    !isMainThread &&
+      data !== null &&
+      data.input instanceof SharedArrayBuffer &&
+      data.output instanceof SharedArrayBuffer,
     'workerData',
     'this thread was not started by a ThreadPool',
   );

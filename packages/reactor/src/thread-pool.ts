@@ -93,7 +93,11 @@ export class ThreadPool {
     const queueBytes = options.queueBytes ?? DEFAULTS.queueBytes;
     const fullPolicy = options.fullPolicy ?? DEFAULTS.fullPolicy;
     this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs;
-    checkOption(Number.isInteger(this.threads) && this.threads >= 1 && this.threads <= 256, 'threads', 'must be 1 .. 256');
+    checkOption(
+      Number.isInteger(this.threads) && this.threads >= 1 && this.threads <= 256,
+      'threads',
+      'must be 1 .. 256',
+    );
     checkOption(
       Number.isInteger(queueBytes) && queueBytes >= 64 && (queueBytes & (queueBytes - 1)) === 0,
       'queueBytes',
@@ -132,7 +136,11 @@ export class ThreadPool {
   /** Sends to worker `index` (the caller picks, e.g. (modid + cmdid) % threads). */
   sendTo(index: number, record: Uint8Array): boolean {
     if (this.closing !== null) throw new LarsError(ErrorCode.CLOSED, 'thread pool is closed');
-    checkOption(Number.isInteger(index) && index >= 0 && index < this.threads, 'index', `must be 0 .. ${this.threads - 1}`);
+    checkOption(
+      Number.isInteger(index) && index >= 0 && index < this.threads,
+      'index',
+      `must be 0 .. ${this.threads - 1}`,
+    );
     if (!this.alive[index]) {
       this.counters.deadWorkerSends++;
       return false;
@@ -216,7 +224,9 @@ export class ThreadPool {
           if (m === POOL_WORKER_READY) resolve();
         });
         worker.once('error', reject);
-        worker.once('exit', (code) => reject(new LarsError(ErrorCode.CLOSED, `worker ${index} exited (${code}) before it was ready`)));
+        worker.once('exit', (code) =>
+          reject(new LarsError(ErrorCode.CLOSED, `worker ${index} exited (${code}) before it was ready`)),
+        );
       }),
     );
     // ready() may never be called: a rejection nobody awaits must not become an unhandled one.

@@ -133,7 +133,12 @@ export abstract class UdpEndpoint {
   }
 
   /** Encodes and sends one frame; to `address:port`, or to the connected peer when `address` is absent. */
-  protected sendMessage<M extends MessageId>(msgid: M, message: MessageMap[M], address?: string, port = 0): SendOutcome {
+  protected sendMessage<M extends MessageId>(
+    msgid: M,
+    message: MessageMap[M],
+    address?: string,
+    port = 0,
+  ): SendOutcome {
     if (!this.open) return this.rejected();
     return this.sendFrame(msgid, encodeBody(msgid, message), address, port);
   }

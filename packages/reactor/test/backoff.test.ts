@@ -24,7 +24,13 @@ describe('Backoff', () => {
   it('jitter shortens each delay by up to its fraction, never above the cap', () => {
     const values = [0, 0.5, 0.999, 0.25];
     let i = 0;
-    const b = new Backoff({ initialMs: 1000, maxMs: 4000, factor: 2, jitter: 0.5, random: () => values[i++ % values.length] });
+    const b = new Backoff({
+      initialMs: 1000,
+      maxMs: 4000,
+      factor: 2,
+      jitter: 0.5,
+      random: () => values[i++ % values.length],
+    });
     // nominal: 1000, 2000, 4000, 4000, 4000
     expect(seq(b, 5)).toEqual([1000, 1500, 2002, 3500, 4000]);
   });

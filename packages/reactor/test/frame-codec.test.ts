@@ -100,7 +100,12 @@ describe('FrameDecoder', () => {
     while (pos < stream.length) {
       const r = rand();
       // Mix tiny cuts (split headers), mid-size and huge chunks (many frames per read).
-      const size = r < 0.3 ? 1 + Math.floor(rand() * 9) : r < 0.8 ? 1 + Math.floor(rand() * 4000) : 1 + Math.floor(rand() * 200_000);
+      const size =
+        r < 0.3
+          ? 1 + Math.floor(rand() * 9)
+          : r < 0.8
+            ? 1 + Math.floor(rand() * 4000)
+            : 1 + Math.floor(rand() * 200_000);
       const end = Math.min(stream.length, pos + size);
       // A fresh copy per chunk, as a socket read gives.
       expect(decoder.push(Buffer.from(stream.subarray(pos, end)))).toBeNull();
@@ -161,10 +166,12 @@ describe('FrameDecoder', () => {
             record(size);
             return allocUnsafe(size);
           });
-          vi.spyOn(Buffer, 'alloc').mockImplementation((size: number, fill?: string | Uint8Array | number, enc?: BufferEncoding) => {
-            record(size);
-            return alloc(size, fill, enc);
-          });
+          vi.spyOn(Buffer, 'alloc').mockImplementation(
+            (size: number, fill?: string | Uint8Array | number, enc?: BufferEncoding) => {
+              record(size);
+              return alloc(size, fill, enc);
+            },
+          );
 
           const sink = new Collector();
           const decoder = new FrameDecoder(sink);

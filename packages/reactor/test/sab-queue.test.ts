@@ -34,10 +34,7 @@ async function runPair(
   const c = spawnWorker(CONSUMER, { workerData: { buffer: queue.buffer, ...consumer } satisfies ConsumerData });
   const p = spawnWorker(PRODUCER, { workerData: { buffer: queue.buffer, ...producer } satisfies ProducerData });
   const exited = Promise.all([once(p, 'exit'), once(c, 'exit')]);
-  const [produced, consumed] = await Promise.all([
-    firstMessage<ProducerResult>(p),
-    firstMessage<ConsumerResult>(c),
-  ]);
+  const [produced, consumed] = await Promise.all([firstMessage<ProducerResult>(p), firstMessage<ConsumerResult>(c)]);
   await exited;
   return { produced, consumed };
 }

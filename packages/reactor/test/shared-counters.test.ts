@@ -21,7 +21,9 @@ describe('SharedCounters', () => {
   it('is updated by worker threads and read by the main thread', async () => {
     const c = SharedCounters.create(2, NAMES);
     const workers = [0, 1].map((row) =>
-      spawnWorker(new URL('./fixtures/shared-counters-worker.ts', import.meta.url), { workerData: { buffer: c.buffer, row } }),
+      spawnWorker(new URL('./fixtures/shared-counters-worker.ts', import.meta.url), {
+        workerData: { buffer: c.buffer, row },
+      }),
     );
     await Promise.all(workers.map((w) => once(w, 'exit')));
     expect(c.perRow('a')).toEqual({ '0': 100_000, '1': 100_000 });

@@ -22,7 +22,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-
 /** A server that records ReportRequest modids and answers GetRouteRequest. */
 function recordingServer(port: number, seen: number[]): TcpServer {
   const router = new MessageRouter<Conn>()
@@ -116,7 +115,7 @@ describe('TcpClient', () => {
     }
   });
 
-  it("queues while disconnected up to the bound, rejects past it, flushes in order on connect", async () => {
+  it('queues while disconnected up to the bound, rejects past it, flushes in order on connect', async () => {
     const port = await freePort();
     const client = new TcpClient(replyRouter([]), {
       port,
@@ -171,7 +170,11 @@ describe('TcpClient', () => {
 
   it("rejects at once while disconnected with whileDisconnected 'reject', and counts it", async () => {
     const port = await freePort();
-    const client = new TcpClient(replyRouter([]), { port, whileDisconnected: 'reject', backoff: { initialMs: 5, maxMs: 20 } });
+    const client = new TcpClient(replyRouter([]), {
+      port,
+      whileDisconnected: 'reject',
+      backoff: { initialMs: 5, maxMs: 20 },
+    });
     const seen: number[] = [];
     const server = recordingServer(port, seen);
     try {
@@ -243,7 +246,12 @@ describe('TcpClient', () => {
   });
 
   it('validates its options', () => {
-    const bad = [{}, { port: 70000 }, { port: 1, whileDisconnected: 'drop' as 'queue' }, { port: 1, maxQueuedBytes: 8 << 20 }];
+    const bad = [
+      {},
+      { port: 70000 },
+      { port: 1, whileDisconnected: 'drop' as 'queue' },
+      { port: 1, maxQueuedBytes: 8 << 20 },
+    ];
     for (const opts of bad) {
       let caught: unknown;
       try {

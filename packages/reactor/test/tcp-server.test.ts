@@ -141,9 +141,7 @@ describe('TcpServer', () => {
       await bad.closed;
       expect(bad.frames.map((f) => f.msgid)).toEqual([MessageId.GetRouteResponse]);
       expect(server.stats()).toMatchObject({ badFrames: 1, connections: 1 });
-      expect(lines).toContainEqual(
-        expect.objectContaining({ reason: 'bad-frame', peer: `127.0.0.1:${badPort}` }),
-      );
+      expect(lines).toContainEqual(expect.objectContaining({ reason: 'bad-frame', peer: `127.0.0.1:${badPort}` }));
       expect(await roundTrip(good, 11)).toBe(11);
       const again = await TcpTestPeer.open(port);
       expect(await roundTrip(again, 12)).toBe(12);

@@ -87,7 +87,7 @@ describe('ThreadPool', () => {
     try {
       const keys = Array.from({ length: 30 }, (_, k) => `route-${k}`);
       for (let round = 0; round < 4; round++) {
-        keys.forEach((key, k) => expect(pool.sendByKey(key, Uint8Array.of(k))).toBe(true));
+        for (const [k, key] of keys.entries()) expect(pool.sendByKey(key, Uint8Array.of(k))).toBe(true);
       }
       const got = await replies.waitFor(keys.length * 4);
       for (const r of got) expect(r.worker).toBe(pool.workerForKey(keys[r.payload[0]]));
@@ -127,7 +127,9 @@ describe('ThreadPool', () => {
     for (let k = 0; k < 1000; k++) expect(pool.sendTo(0, Uint8Array.of(k % 7))).toBe(true);
     await pool.close();
     expect(batches.reduce((n, b) => n + b.size, 0)).toBe(1000);
-    expect(batches.reduce((n, b) => n + b.sum, 0)).toBe(Array.from({ length: 1000 }, (_, k) => k % 7).reduce((a, b) => a + b));
+    expect(batches.reduce((n, b) => n + b.sum, 0)).toBe(
+      Array.from({ length: 1000 }, (_, k) => k % 7).reduce((a, b) => a + b),
+    );
     expect(Math.max(...batches.map((b) => b.size))).toBe(100);
     expect(batches.every((b) => b.size >= 1 && b.size <= 100)).toBe(true);
   });

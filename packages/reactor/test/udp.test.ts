@@ -14,13 +14,17 @@ import { until } from '../../../test-support/wait.js';
 function agentLikeRouter(): MessageRouter<UdpReplyTarget> {
   return new MessageRouter<UdpReplyTarget>()
     .on(MessageId.GetHostRequest, (req, _id, conn) => {
-      conn.send(MessageId.GetHostResponse, { seq: req.seq, modid: req.modid, cmdid: req.cmdid, retcode: RetCode.NOEXIST });
+      conn.send(MessageId.GetHostResponse, {
+        seq: req.seq,
+        modid: req.modid,
+        cmdid: req.cmdid,
+        retcode: RetCode.NOEXIST,
+      });
     })
     .onRaw(100, (body, msgid, conn) => {
       conn.sendRaw(msgid, body);
     });
 }
-
 
 describe('UDP', () => {
   it('round trips requests and dispatches replies through the client router', async () => {
@@ -61,7 +65,8 @@ describe('UDP', () => {
     try {
       await new Promise<void>((resolve) => raw.connect(port, '127.0.0.1', resolve));
       const request = encodeFrame(MessageId.GetHostRequest, Buffer.from('080110011802', 'hex'));
-      const send = (b: Buffer): Promise<void> => new Promise((resolve, reject) => raw.send(b, (e) => (e ? reject(e) : resolve())));
+      const send = (b: Buffer): Promise<void> =>
+        new Promise((resolve, reject) => raw.send(b, (e) => (e ? reject(e) : resolve())));
       await send(request.subarray(0, request.length - 1)); // length != 8 + msglen (short)
       await send(Buffer.concat([request, Buffer.from([0])])); // length != 8 + msglen (long)
       const negative = Buffer.from(request);

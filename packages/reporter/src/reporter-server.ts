@@ -130,7 +130,8 @@ export class ReporterServer {
 
   stats(): StatsSnapshot {
     const pool = this.pool.stats();
-    const perWriter = (f: (i: number) => number) => Object.fromEntries(Array.from({ length: this.writers }, (_, i) => [String(i), f(i)]));
+    const perWriter = (f: (i: number) => number) =>
+      Object.fromEntries(Array.from({ length: this.writers }, (_, i) => [String(i), f(i)]));
     const counters = this.writerCounters;
     return {
       ...this.tcp.stats(),
@@ -161,7 +162,8 @@ export class ReporterServer {
     this.counters.requests++;
     this.counters.rowsReceived += req.results.length;
     try {
-      if (!this.pool.sendByKey(routeKey(req.modid, req.cmdid), this.records.encode(req))) this.counters.refusedByQueue++;
+      if (!this.pool.sendByKey(routeKey(req.modid, req.cmdid), this.records.encode(req)))
+        this.counters.refusedByQueue++;
     } catch (err) {
       // A request bigger than half a writer's queue cannot be queued at all.
       if (!(err instanceof LarsError)) throw err;

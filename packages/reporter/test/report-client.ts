@@ -28,6 +28,15 @@ export class ReportClient {
 }
 
 /** A snapshot of one host of (modid, cmdid), as an agent reports it. */
-export function snapshot(modid: number, cmdid: number, ip: number, port: number, succ: number, err: number, overload = false, ts = 1_700_000_000): ReportStatusRequest {
+export function snapshot(
+  modid: number,
+  cmdid: number,
+  ip: number,
+  port: number,
+  succ: number,
+  err: number,
+  overload = false,
+  ts = 1_700_000_000,
+): ReportStatusRequest {
   return { modid, cmdid, caller: 2130706433, ts, results: [{ ip, port, succ, err, overload }] };
 }

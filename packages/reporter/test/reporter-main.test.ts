@@ -26,12 +26,17 @@ describe('reporter main (run_lars.sh reporter)', () => {
       const c = await ReportClient.connect(port);
       const n = 2000;
       for (let i = 0; i < n; i++) c.send(snapshot(1 + (i % 20), 1, 167772161 + i, 80, i, 1));
-      const stats = async () => (await (await fetch(`http://127.0.0.1:${statsPort}/stats`)).json()) as Record<string, unknown>;
+      const stats = async () =>
+        (await (await fetch(`http://127.0.0.1:${statsPort}/stats`)).json()) as Record<string, unknown>;
       await until(async () => (await stats()).requests === n, 'every request received');
-      expect(await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text()).toContain(`lars_reporter_requests ${n}`);
+      expect(await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text()).toContain(
+        `lars_reporter_requests ${n}`,
+      );
       await c.close();
       expect(await reporter.stop('SIGTERM')).toBe(0);
-      const [[row]] = (await db.admin.query('SELECT COUNT(*) AS n FROM ServerCallStatus')) as unknown as [RowDataPacket[]];
+      const [[row]] = (await db.admin.query('SELECT COUNT(*) AS n FROM ServerCallStatus')) as unknown as [
+        RowDataPacket[],
+      ];
       expect(row.n).toBe(n);
     } finally {
       await reporter.stop('SIGKILL');

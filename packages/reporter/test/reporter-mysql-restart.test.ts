@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReporterServer } from '../src/index.js';
 import type { TestDatabase } from '../../../test-support/db.js';
 import { until } from '../../../test-support/wait.js';
-import { startThrowawayDatabase, type ThrowawayDatabase, type ThrowawayMysql } from '../../../test-support/throwaway-mysql.js';
+import {
+  startThrowawayDatabase,
+  type ThrowawayDatabase,
+  type ThrowawayMysql,
+} from '../../../test-support/throwaway-mysql.js';
 import { ReportClient, snapshot } from './report-client.js';
 
 let mysql: ThrowawayMysql;
@@ -16,7 +20,6 @@ beforeAll(async () => {
   ({ mysql, db } = throwaway);
 });
 afterAll(() => throwaway?.close());
-
 
 describe('ReporterServer across a MySQL restart', () => {
   it('writes every row of a stream that spans the restart', async () => {
@@ -45,7 +48,9 @@ describe('ReporterServer across a MySQL restart', () => {
       burst(500);
       await until(() => stat('rowsWritten') >= 1500, 'every row after the restart');
       expect(stat('drops')).toBe(0);
-      const [[row]] = (await db.admin.query('SELECT COUNT(*) AS n FROM ServerCallStatus')) as unknown as [RowDataPacket[]];
+      const [[row]] = (await db.admin.query('SELECT COUNT(*) AS n FROM ServerCallStatus')) as unknown as [
+        RowDataPacket[],
+      ];
       expect(row.n).toBe(1500);
       expect(reporter.stats().mysqlUp).toBe(true);
     } finally {

@@ -35,7 +35,6 @@ async function client(port: number): Promise<ReportClient> {
   return c;
 }
 
-
 async function rows(where = '1 = 1'): Promise<RowDataPacket[]> {
   const [r] = await db.admin.query<RowDataPacket[]>(
     `SELECT modid, cmdid, ip, port, caller, succ_cnt, err_cnt, ts, overload FROM ServerCallStatus WHERE ${where} ORDER BY modid, cmdid, ip, port`,
@@ -61,8 +60,28 @@ describe('ReporterServer', () => {
     });
     await until(() => written(reporter) === 2, 'two rows written');
     expect(await rows()).toEqual([
-      { modid: 1, cmdid: 2, ip: 3232235953, port: 7777, caller: 3232235953, succ_cnt: 10, err_cnt: 2, ts: 1_700_000_000, overload: '0' },
-      { modid: 1, cmdid: 2, ip: 4294967295, port: 7776, caller: 3232235953, succ_cnt: 0, err_cnt: 5, ts: 1_700_000_000, overload: '1' },
+      {
+        modid: 1,
+        cmdid: 2,
+        ip: 3232235953,
+        port: 7777,
+        caller: 3232235953,
+        succ_cnt: 10,
+        err_cnt: 2,
+        ts: 1_700_000_000,
+        overload: '0',
+      },
+      {
+        modid: 1,
+        cmdid: 2,
+        ip: 4294967295,
+        port: 7776,
+        caller: 3232235953,
+        succ_cnt: 0,
+        err_cnt: 5,
+        ts: 1_700_000_000,
+        overload: '1',
+      },
     ]);
 
     c.send({ ...snapshot(1, 2, 3232235953, 7777, 3, 9, true, 1_700_000_001), caller: 3232235953 });
@@ -80,7 +99,17 @@ describe('ReporterServer', () => {
     for (let i = 1; i <= n; i++) c.send(snapshot(7, 7, 167772161, 80, i, n - i, i % 2 === 0, 1_700_000_000 + i));
     await until(() => written(reporter) === n, `${n} rows written`);
     expect(await rows()).toEqual([
-      { modid: 7, cmdid: 7, ip: 167772161, port: 80, caller: 2130706433, succ_cnt: n, err_cnt: 0, ts: 1_700_000_000 + n, overload: '1' },
+      {
+        modid: 7,
+        cmdid: 7,
+        ip: 167772161,
+        port: 80,
+        caller: 2130706433,
+        succ_cnt: n,
+        err_cnt: 0,
+        ts: 1_700_000_000 + n,
+        overload: '1',
+      },
     ]);
     expect(reporter.stats().batches as number).toBeGreaterThan(1);
     expect(reporter.stats().drops).toBe(0);
@@ -100,7 +129,9 @@ describe('ReporterServer', () => {
     await until(() => written(reporter) === 60, '60 rows written');
     const perWriter = reporter.stats().writerRows as Record<string, number>;
     for (const w of ['0', '1', '2']) {
-      const expected = Array.from({ length: 60 }, (_, i) => i + 1).filter((m) => reporter.writerFor(m, 1) === Number(w)).length;
+      const expected = Array.from({ length: 60 }, (_, i) => i + 1).filter(
+        (m) => reporter.writerFor(m, 1) === Number(w),
+      ).length;
       expect(perWriter[w]).toBe(expected);
     }
     expect((await rows()).map((r) => r.succ_cnt)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
@@ -113,7 +144,9 @@ describe('ReporterServer', () => {
     for (let i = 0; i < n; i++) c.send(snapshot(100 + (i % 50), 1, 167772161 + i, 80, i, 0));
     await until(() => reporter.stats().requests === n, 'every request received');
     await reporter.close();
-    const [[{ count }]] = (await db.admin.query('SELECT COUNT(*) AS count FROM ServerCallStatus')) as unknown as [[{ count: number }]];
+    const [[{ count }]] = (await db.admin.query('SELECT COUNT(*) AS count FROM ServerCallStatus')) as unknown as [
+      [{ count: number }],
+    ];
     expect(count).toBe(n);
     const refused = connect(port, '127.0.0.1');
     refused.on('error', () => undefined);

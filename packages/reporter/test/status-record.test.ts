@@ -30,7 +30,13 @@ describe('status record', () => {
 
   it('grows its scratch buffer for large requests and reads records that follow each other', () => {
     const writer = new StatusRecordWriter();
-    const results = Array.from({ length: 1000 }, (_, i) => ({ ip: i + 1, port: i + 1, succ: i, err: 0, overload: false }));
+    const results = Array.from({ length: 1000 }, (_, i) => ({
+      ip: i + 1,
+      port: i + 1,
+      succ: i,
+      err: 0,
+      overload: false,
+    }));
     const big = Uint8Array.from(writer.encode(decoded({ modid: 1, cmdid: 1, results })));
     const small = Uint8Array.from(writer.encode(decoded({ modid: 2, cmdid: 2 })));
     const rows: CallStatusRow[] = [];

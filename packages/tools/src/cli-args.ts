@@ -120,7 +120,8 @@ export function parseIdArg(raw: string, name: string): number {
 
 /** A dotted-quad IPv4 address, returned as given. */
 export function parseIpArg(raw: string, name: string): string {
-  if (parseIpv4(raw) < 0) throw new UsageError(`${name} must be an IPv4 address like 127.0.0.1, got ${JSON.stringify(raw)}`);
+  if (parseIpv4(raw) < 0)
+    throw new UsageError(`${name} must be an IPv4 address like 127.0.0.1, got ${JSON.stringify(raw)}`);
   return raw;
 }
 

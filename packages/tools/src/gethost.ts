@@ -5,7 +5,8 @@ import { agentAddress, describeNoHost, ExitCode, hostPort, withClient, type Tool
 
 export const gethostTool: Tool = {
   name: 'gethost',
-  summary: 'Asks the local agent for one host of (ModID, CmdID) and prints it: `host is IP:PORT`, or why there is none.',
+  summary:
+    'Asks the local agent for one host of (ModID, CmdID) and prints it: `host is IP:PORT`, or why there is none.',
   args: {
     positionals: [
       { name: 'ModID', help: 'module id (integer 0..2147483647)' },

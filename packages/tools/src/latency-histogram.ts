@@ -20,7 +20,11 @@ export class LatencyHistogram {
   private total = 0;
 
   constructor(counts: Float64Array<ArrayBuffer> = new Float64Array(HISTOGRAM_BUCKETS)) {
-    checkOption(counts.length === HISTOGRAM_BUCKETS, 'counts', `must have ${HISTOGRAM_BUCKETS} buckets, got ${counts.length}`);
+    checkOption(
+      counts.length === HISTOGRAM_BUCKETS,
+      'counts',
+      `must have ${HISTOGRAM_BUCKETS} buckets, got ${counts.length}`,
+    );
     this.counts = counts;
     for (let i = 0; i < counts.length; i++) this.total += counts[i];
   }

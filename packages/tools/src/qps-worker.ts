@@ -19,7 +19,7 @@ let loops = 0;
 let errors = 0;
 let running = false;
 let stopping = false;
-let looping: Promise<void[]> | null = null;
+let looping: Promise<unknown[]> | null = null;
 
 async function loop(): Promise<void> {
   while (running) {

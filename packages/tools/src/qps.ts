@@ -7,7 +7,14 @@ import { RetCode } from '@lars/client';
 import { flagSet, flagValue, parseIntArg, parsePositiveArg } from './cli-args.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { QPS_COUNTERS, type QpsCommand, type QpsEvent, type QpsWorkerData } from './qps-protocol.js';
-import { agentAddress, ExitCode, type AgentAddress, type OutputStream, type Tool, type ToolIO } from './tool-context.js';
+import {
+  agentAddress,
+  ExitCode,
+  type AgentAddress,
+  type OutputStream,
+  type Tool,
+  type ToolIO,
+} from './tool-context.js';
 
 const WORKER_ENTRY = new URL('./qps-worker.ts', import.meta.url);
 const MAX_THREADS = 256;
@@ -129,7 +136,9 @@ class Ticker {
       this.last[i] = loops;
       total += loops;
       totalDelta += delta;
-      lines.push(`thread:[${i}] --> qps = [${Math.round(delta / interval)}], average = [${Math.round(loops / elapsed)}]`);
+      lines.push(
+        `thread:[${i}] --> qps = [${Math.round(delta / interval)}], average = [${Math.round(loops / elapsed)}]`,
+      );
     }
     lines.push(`total --> qps = [${Math.round(totalDelta / interval)}], average = [${Math.round(total / elapsed)}]`);
     this.lastAt = now;
@@ -167,7 +176,7 @@ function summarize(results: readonly Result[], seconds: number, inflight: number
 
 function printSummary(s: QpsSummary, agent: AgentAddress, out: OutputStream): void {
   const lines = [`summary: threads = ${s.threads}, inflight = ${s.inflight}, seconds = ${s.seconds.toFixed(2)}`];
-  s.perThreadLoopsPerSec.forEach((qps, i) => lines.push(`thread:[${i}] --> average = [${qps}]`));
+  for (const [i, qps] of s.perThreadLoopsPerSec.entries()) lines.push(`thread:[${i}] --> average = [${qps}]`);
   lines.push(
     `total --> loops = [${s.loops}], average = [${s.loopsPerSec}], get_host p50 = ${s.p50Ms} ms, p99 = ${s.p99Ms} ms`,
     `answers: SUCC ${s.answers.succ}, OVERLOAD ${s.answers.overload}, NOEXIST ${s.answers.noexist}, SYSTEM_ERROR ${s.errors}`,
@@ -238,7 +247,11 @@ export const qpsTool: Tool = {
     flags: [
       { name: 'duration', value: 'S', help: 'stop after S seconds (default: run until interrupted)' },
       { name: 'warmup', value: 'S', help: 'loop S seconds before counting anything (default: count from the start)' },
-      { name: 'inflight', value: 'K', help: `requests in flight per thread, 1..${MAX_INFLIGHT} (default 1: the original's closed loop)` },
+      {
+        name: 'inflight',
+        value: 'K',
+        help: `requests in flight per thread, 1..${MAX_INFLIGHT} (default 1: the original's closed loop)`,
+      },
       {
         name: 'json',
         help: 'print the summary as one JSON line (threads, inflight, seconds, loops, loopsPerSec, perThreadLoopsPerSec, p50Ms, p99Ms, errors, answers); the per-second lines go to stderr',

@@ -6,7 +6,16 @@ import { createConnection, type Connection, type RowDataPacket } from 'mysql2/pr
 import { changeRoutes, describeMysql, describeRouteEdit, mysqlSettingsFromConfig, type RouteEdit } from '@lars/dns';
 import { ipToInt } from '@lars/proto';
 import { Config } from '@lars/reactor';
-import { formatUsage, flagValue, parseArgv, parseIdArg, parseIpArg, parsePortArg, UsageError, type ArgSpec } from './cli-args.js';
+import {
+  formatUsage,
+  flagValue,
+  parseArgv,
+  parseIdArg,
+  parseIpArg,
+  parsePortArg,
+  UsageError,
+  type ArgSpec,
+} from './cli-args.js';
 import { ExitCode, type ToolIO } from './tool-context.js';
 
 const SPEC: ArgSpec = {
@@ -17,7 +26,13 @@ const SPEC: ArgSpec = {
     { name: 'IP', help: 'host IPv4 address (add, and del of one host)', optional: true },
     { name: 'Port', help: 'host port 1..65535 (add, and del of one host)', optional: true },
   ],
-  flags: [{ name: 'conf', value: 'FILE', help: 'where MySQL is: the [mysql] section of this file (default conf/lars_dns.conf)' }],
+  flags: [
+    {
+      name: 'conf',
+      value: 'FILE',
+      help: 'where MySQL is: the [mysql] section of this file (default conf/lars_dns.conf)',
+    },
+  ],
 };
 
 const USAGE = formatUsage(
@@ -87,7 +102,11 @@ async function change(conn: Connection, edit: RouteEdit, io: ToolIO): Promise<vo
   const what = describeRouteEdit(edit);
   if (!result.changed) {
     const why =
-      edit.op === 'add' ? 'that host is already in the route' : edit.op === 'del' ? 'that host is not in the route' : 'the route has no host';
+      edit.op === 'add'
+        ? 'that host is already in the route'
+        : edit.op === 'del'
+          ? 'that host is not in the route'
+          : 'the route has no host';
     io.stdout.write(`${what}: nothing changed (${why})\n`);
     return;
   }
@@ -116,7 +135,9 @@ export async function runRouteAdmin(argv: readonly string[], io: ToolIO): Promis
   try {
     conn = await createConnection({ ...mysql, connectTimeout: 5000 });
   } catch (err) {
-    io.stderr.write(`route: cannot reach MySQL ${describeMysql(mysql)}: ${(err as Error).message} (is it running? ./run_lars.sh db)\n`);
+    io.stderr.write(
+      `route: cannot reach MySQL ${describeMysql(mysql)}: ${(err as Error).message} (is it running? ./run_lars.sh db)\n`,
+    );
     return ExitCode.FAILED;
   }
   try {

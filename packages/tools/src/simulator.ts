@@ -49,7 +49,8 @@ export const simulatorTool: Tool = {
     const modid = parseIdArg(rawModid, 'ModID');
     const cmdid = parseIdArg(rawCmdid, 'CmdID');
     const errRate = rawErrRate === undefined ? DEFAULTS.errRate : parseIntArg(rawErrRate, 'errRate', 0, 10);
-    const queryCnt = rawQueryCnt === undefined ? DEFAULTS.queryCnt : parseIntArg(rawQueryCnt, 'queryCnt', 0, MAX_QUERY_CNT);
+    const queryCnt =
+      rawQueryCnt === undefined ? DEFAULTS.queryCnt : parseIntArg(rawQueryCnt, 'queryCnt', 0, MAX_QUERY_CNT);
     const rawInterval = flagValue(args, 'interval-ms');
     const intervalMs =
       rawInterval === undefined ? DEFAULTS.intervalMs : parseIntArg(rawInterval, '--interval-ms', 0, MAX_INTERVAL_MS);

@@ -54,7 +54,9 @@ export async function runTool(name: string, argv: readonly string[], io: ToolIO)
   }
   const tool = TOOLS.get(name);
   if (tool === undefined) {
-    io.stderr.write(`${name === '' ? 'missing tool name' : `unknown tool ${JSON.stringify(name)}`}\n${overviewUsage()}`);
+    io.stderr.write(
+      `${name === '' ? 'missing tool name' : `unknown tool ${JSON.stringify(name)}`}\n${overviewUsage()}`,
+    );
     return ExitCode.USAGE;
   }
   try {

@@ -91,7 +91,9 @@ describe('value validators', () => {
 
   it('ids are int32 non-negative', () => {
     expect(parseIdArg('2147483647', 'ModID')).toBe(2147483647);
-    expect(usageMessage(() => parseIdArg('2147483648', 'ModID'))).toContain('ModID must be an integer in 0..2147483647');
+    expect(usageMessage(() => parseIdArg('2147483648', 'ModID'))).toContain(
+      'ModID must be an integer in 0..2147483647',
+    );
     expect(usageMessage(() => parseIdArg('abc', 'CmdID'))).toContain('CmdID');
   });
 

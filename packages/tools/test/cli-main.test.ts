@@ -26,10 +26,14 @@ describe('cli.ts', () => {
 
   it('ends qps on SIGINT with its summary', async () => {
     const nowhere = await freePortRange(3);
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'qps', '1', '--json', '--base-port', String(nowhere)], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CLI, 'qps', '1', '--json', '--base-port', String(nowhere)],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -67,7 +71,11 @@ describe('package bins', () => {
       sockets.push(socket);
     }
     try {
-      const run = await runProcess(['2', '3', '10.0.0.9', '99', '0'], { LARS_AGENT_BASE_PORT: String(base) }, 'packages/tools/bin/lars-report.mjs');
+      const run = await runProcess(
+        ['2', '3', '10.0.0.9', '99', '0'],
+        { LARS_AGENT_BASE_PORT: String(base) },
+        'packages/tools/bin/lars-report.mjs',
+      );
       expect(run).toMatchObject({ code: 0, out: 'report modid = 2, cmdid = 3 | 10.0.0.9:99 SUCC\n' });
       await until(() => arrived.length > 0, 'the report datagram');
       expect(arrived).toEqual([(2 + 3) % 3]);
@@ -78,7 +86,9 @@ describe('package bins', () => {
 
   it('every bin names its tool', async () => {
     const tools = ['getroute', 'example', 'simulator', 'qps'];
-    const runs = await Promise.all(tools.map((tool) => runProcess(['--help'], {}, `packages/tools/bin/lars-${tool}.mjs`)));
+    const runs = await Promise.all(
+      tools.map((tool) => runProcess(['--help'], {}, `packages/tools/bin/lars-${tool}.mjs`)),
+    );
     runs.forEach((run, i) => {
       expect(run.code).toBe(0);
       expect(run.out).toMatch(new RegExp(`^usage: ${tools[i]} `));

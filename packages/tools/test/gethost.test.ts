@@ -33,7 +33,15 @@ describe('gethost', () => {
 
   it('says OVERLOAD once every host of the key is overloaded, exit 1', async () => {
     for (let i = 0; i < 2; i++) {
-      const report = await runCaptured('report', ['3', '1', '10.0.3.1', '3001', '1', '--base-port', String(sys.basePort)]);
+      const report = await runCaptured('report', [
+        '3',
+        '1',
+        '10.0.3.1',
+        '3001',
+        '1',
+        '--base-port',
+        String(sys.basePort),
+      ]);
       expect(report.code).toBe(0);
     }
     const run = await runCaptured('gethost', ['3', '1', '--base-port', String(sys.basePort)]);
@@ -45,7 +53,9 @@ describe('gethost', () => {
     const nowhere = await freePortRange(3);
     const run = await runCaptured('gethost', ['1', '1', '--base-port', String(nowhere)]);
     expect(run.code).toBe(1);
-    expect(run.out).toMatch(new RegExp(`^no host: SYSTEM_ERROR LARS_[A-Z_]+ \\(is the agent running on 127\\.0\\.0\\.1:${nowhere}\\?\\)\\n$`));
+    expect(run.out).toMatch(
+      new RegExp(`^no host: SYSTEM_ERROR LARS_[A-Z_]+ \\(is the agent running on 127\\.0\\.0\\.1:${nowhere}\\?\\)\\n$`),
+    );
   });
 
   it('runs as a process: exit 0 with a host, 2 on a usage error', async () => {

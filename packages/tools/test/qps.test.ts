@@ -26,7 +26,16 @@ function parseSummary(line: string | undefined): QpsSummary {
 
 describe('qps', () => {
   it('--json: one summary line on stdout, per-second lines on stderr; NOEXIST counts as an answer', async () => {
-    const run = await runCaptured('qps', ['3', '--duration', '1.5', '--inflight', '2', '--json', '--base-port', String(sys.basePort)]);
+    const run = await runCaptured('qps', [
+      '3',
+      '--duration',
+      '1.5',
+      '--inflight',
+      '2',
+      '--json',
+      '--base-port',
+      String(sys.basePort),
+    ]);
     expect(run.code).toBe(0);
     expect(run.lines).toHaveLength(1);
     const s = parseSummary(run.lines[0]);
@@ -48,7 +57,16 @@ describe('qps', () => {
   });
 
   it('--warmup loops first and counts only what follows', async () => {
-    const run = await runCaptured('qps', ['2', '--warmup', '0.5', '--duration', '0.5', '--json', '--base-port', String(sys.basePort)]);
+    const run = await runCaptured('qps', [
+      '2',
+      '--warmup',
+      '0.5',
+      '--duration',
+      '0.5',
+      '--json',
+      '--base-port',
+      String(sys.basePort),
+    ]);
     expect(run.code).toBe(0);
     const s = parseSummary(run.lines[0]);
     expect(s.loops).toBeGreaterThan(0);
@@ -58,7 +76,7 @@ describe('qps', () => {
     expect(bad.err).toContain('--warmup');
   });
 
-  it('prints the original\'s per-second lines and a summary', async () => {
+  it("prints the original's per-second lines and a summary", async () => {
     const run = await runCaptured('qps', ['1', '--duration', '1.2', '--base-port', String(sys.basePort)]);
     expect(run.code).toBe(0);
     expect(run.err).toBe('');
@@ -68,7 +86,9 @@ describe('qps', () => {
     expect(total).toMatch(TOTAL);
     expect(summary).toMatch(/^summary: threads = 1, inflight = 1, seconds = 1\.\d\d$/);
     expect(rest[0]).toMatch(/^thread:\[0\] --> average = \[\d+\]$/);
-    expect(rest[1]).toMatch(/^total --> loops = \[\d+\], average = \[\d+\], get_host p50 = [\d.]+ ms, p99 = [\d.]+ ms$/);
+    expect(rest[1]).toMatch(
+      /^total --> loops = \[\d+\], average = \[\d+\], get_host p50 = [\d.]+ ms, p99 = [\d.]+ ms$/,
+    );
     expect(rest[2]).toMatch(/^answers: SUCC \d+, OVERLOAD 0, NOEXIST 0, SYSTEM_ERROR 0$/);
   });
 

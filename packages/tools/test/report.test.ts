@@ -26,16 +26,33 @@ async function fakeAgentPorts(): Promise<{ base: number; received: Buffer[][]; c
     await new Promise<void>((resolve) => socket.bind(base + i, '127.0.0.1', resolve));
     sockets.push(socket);
   }
-  const close = () => Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined);
+  const close = () =>
+    Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined);
   return { base, received, close };
 }
 
 describe('report', () => {
   it('prints the report line and the agent receives it, exit 0', async () => {
     const before = agentReports(sys);
-    const ok = await runCaptured('report', ['1', '1', '192.168.1.177', '9001', '0', '--base-port', String(sys.basePort)]);
+    const ok = await runCaptured('report', [
+      '1',
+      '1',
+      '192.168.1.177',
+      '9001',
+      '0',
+      '--base-port',
+      String(sys.basePort),
+    ]);
     expect(ok).toMatchObject({ code: 0, out: 'report modid = 1, cmdid = 1 | 192.168.1.177:9001 SUCC\n', err: '' });
-    const failed = await runCaptured('report', ['1', '1', '192.168.1.177', '9001', '1', '--base-port', String(sys.basePort)]);
+    const failed = await runCaptured('report', [
+      '1',
+      '1',
+      '192.168.1.177',
+      '9001',
+      '1',
+      '--base-port',
+      String(sys.basePort),
+    ]);
     expect(failed).toMatchObject({ code: 0, out: 'report modid = 1, cmdid = 1 | 192.168.1.177:9001 OVERLOAD\n' });
     await until(() => agentReports(sys) >= before + 2, 'both reports at the agent');
   });

@@ -28,7 +28,9 @@ async function route(...argv: string[]): Promise<{ code: number; out: string; er
 }
 
 async function snapshot(): Promise<{ rows: unknown[]; version: number; changes: number }> {
-  const [rows] = await sys.db.admin.query<RowDataPacket[]>('SELECT modid, cmdid, serverip, serverport FROM RouteData ORDER BY id');
+  const [rows] = await sys.db.admin.query<RowDataPacket[]>(
+    'SELECT modid, cmdid, serverip, serverport FROM RouteData ORDER BY id',
+  );
   const [[v]] = await sys.db.admin.query<RowDataPacket[]>('SELECT version FROM RouteVersion WHERE id = 1');
   const [[c]] = await sys.db.admin.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM RouteChange');
   return { rows, version: v.version, changes: c.n };
@@ -36,7 +38,10 @@ async function snapshot(): Promise<{ rows: unknown[]; version: number; changes: 
 
 describe('route administration', () => {
   it('adds a host, says so when it is there already, lists, deletes a host and a whole route', async () => {
-    expect(await route('add', '7', '1', '192.168.1.177', '7777')).toMatchObject({ code: 0, out: expect.stringMatching(/^add 7\/1 192\.168\.1\.177:7777: done, route version \d+\n$/) });
+    expect(await route('add', '7', '1', '192.168.1.177', '7777')).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/^add 7\/1 192\.168\.1\.177:7777: done, route version \d+\n$/),
+    });
     expect(await route('add', '7', '1', '10.0.0.2', '80')).toMatchObject({ code: 0 });
     expect(await route('add', '7', '1', '10.0.0.2', '80')).toMatchObject({
       code: 0,
@@ -46,9 +51,18 @@ describe('route administration', () => {
     expect(listed.out).toMatch(/2 hosts\n/);
     expect(listed.out).toContain('modid = 7, cmdid = 1, ip = 10.0.0.2, port = 80\n');
     expect(listed.out).toContain('modid = 7, cmdid = 1, ip = 192.168.1.177, port = 7777\n');
-    expect(await route('del', '7', '1', '10.0.0.2', '80')).toMatchObject({ code: 0, out: expect.stringContaining('del 7/1 10.0.0.2:80: done') });
-    expect(await route('del', '7', '1', '10.0.0.2', '80')).toMatchObject({ code: 0, out: expect.stringContaining('nothing changed (that host is not in the route)') });
-    expect(await route('del', '7', '1')).toMatchObject({ code: 0, out: expect.stringContaining('del 7/1 (whole route) (1 host): done') });
+    expect(await route('del', '7', '1', '10.0.0.2', '80')).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('del 7/1 10.0.0.2:80: done'),
+    });
+    expect(await route('del', '7', '1', '10.0.0.2', '80')).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('nothing changed (that host is not in the route)'),
+    });
+    expect(await route('del', '7', '1')).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('del 7/1 (whole route) (1 host): done'),
+    });
     expect((await route('list', '7')).out).toBe(`route version ${(await snapshot()).version}, 0 hosts\n`);
   });
 

@@ -28,14 +28,25 @@ function table(lines: readonly string[]): Map<string, [number, number]> {
 describe('simulator', () => {
   it('reports errRate tenths of the calls as failures and tallies them per host', async () => {
     const before = agentReports(sys);
-    const run = await runCaptured('simulator', ['1', '1', '5', '20', '--interval-ms', '0', '--base-port', String(sys.basePort)]);
+    const run = await runCaptured('simulator', [
+      '1',
+      '1',
+      '5',
+      '20',
+      '--interval-ms',
+      '0',
+      '--base-port',
+      String(sys.basePort),
+    ]);
     expect(run.code).toBe(0);
     expect(run.err).toBe('');
     const calls = run.lines.filter((l) => l.startsWith('call '));
     expect(calls).toHaveLength(20);
     // Call i (from 0) fails when i % 10 < 5.
     calls.forEach((line, i) => {
-      expect(line).toMatch(new RegExp(`^call ${i + 1}: host 192\\.168\\.1\\.17[78]:900[12] ${i % 10 < 5 ? 'ERROR' : 'SUCCESS'}$`));
+      expect(line).toMatch(
+        new RegExp(`^call ${i + 1}: host 192\\.168\\.1\\.17[78]:900[12] ${i % 10 < 5 ? 'ERROR' : 'SUCCESS'}$`),
+      );
     });
     const rows = table(run.lines);
     expect([...rows.keys()].sort()).toEqual(['192.168.1.177:9001', '192.168.1.178:9002']);
@@ -62,7 +73,9 @@ describe('simulator', () => {
   });
 
   it('shows a one-line progress display on a terminal, then the table', async () => {
-    const run = await runCaptured('simulator', ['1', '1', '0', '5', '--base-port', String(sys.basePort)], { tty: true });
+    const run = await runCaptured('simulator', ['1', '1', '0', '5', '--base-port', String(sys.basePort)], {
+      tty: true,
+    });
     expect(run.code).toBe(0);
     expect(run.out).not.toContain('call 1:');
     expect(run.out).toContain('\r\x1b[Kcalls 5/5: success 5, error 0, no host 0\n');
@@ -87,7 +100,16 @@ describe('simulator', () => {
   });
 
   it('counts calls without a host apart and exits 1 on NOEXIST', async () => {
-    const run = await runCaptured('simulator', ['8', '8', '1', '3', '--interval-ms', '0', '--base-port', String(sys.basePort)]);
+    const run = await runCaptured('simulator', [
+      '8',
+      '8',
+      '1',
+      '3',
+      '--interval-ms',
+      '0',
+      '--base-port',
+      String(sys.basePort),
+    ]);
     expect(run.code).toBe(1);
     expect(run.lines).toEqual([
       'call 1: no host: NOEXIST (the route of 8/8 has no hosts: is it in RouteData?)',

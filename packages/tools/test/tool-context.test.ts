@@ -8,13 +8,19 @@ const parse = (argv: string[]) => parseArgv(argv, { positionals: [], flags: AGEN
 describe('agentAddress', () => {
   it('defaults to 127.0.0.1:8888', () => {
     expect(agentAddress(parse([]))).toEqual({ host: '127.0.0.1', basePort: 8888 });
-    expect(agentAddress(parse([]), { LARS_AGENT_IP: '', LARS_AGENT_BASE_PORT: '' })).toEqual({ host: '127.0.0.1', basePort: 8888 });
+    expect(agentAddress(parse([]), { LARS_AGENT_IP: '', LARS_AGENT_BASE_PORT: '' })).toEqual({
+      host: '127.0.0.1',
+      basePort: 8888,
+    });
   });
 
   it('takes the agent environment overrides, and the flags over them', () => {
     const env = { LARS_AGENT_IP: '10.0.0.1', LARS_AGENT_BASE_PORT: '9000' };
     expect(agentAddress(parse([]), env)).toEqual({ host: '10.0.0.1', basePort: 9000 });
-    expect(agentAddress(parse(['--host', '10.0.0.2', '--base-port=7000']), env)).toEqual({ host: '10.0.0.2', basePort: 7000 });
+    expect(agentAddress(parse(['--host', '10.0.0.2', '--base-port=7000']), env)).toEqual({
+      host: '10.0.0.2',
+      basePort: 7000,
+    });
   });
 
   it('names the flag or variable that is malformed', () => {

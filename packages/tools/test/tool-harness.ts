@@ -48,8 +48,17 @@ export async function runCaptured(name: string, argv: readonly string[], options
 }
 
 /** The tool as a child process; `env` is added to (or, with undefined values, removed from) the test's environment. */
-export function runProcess(argv: readonly string[], env: Record<string, string | undefined> = {}, command = CLI): Promise<ToolRun> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, LARS_AGENT_IP: undefined, LARS_AGENT_BASE_PORT: undefined, ...env };
+export function runProcess(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = {},
+  command = CLI,
+): Promise<ToolRun> {
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    LARS_AGENT_IP: undefined,
+    LARS_AGENT_BASE_PORT: undefined,
+    ...env,
+  };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
   const args = command.endsWith('.mjs') ? [command, ...argv] : ['--import', 'tsx', command, ...argv];
   return new Promise((resolve, reject) => {

@@ -17,7 +17,8 @@ describe('runTool dispatch', () => {
     for (const name of ['help', '--help', '-h']) {
       const run = await runCaptured(name, []);
       expect(run.code).toBe(0);
-      for (const tool of ['gethost', 'getroute', 'report', 'example', 'simulator', 'qps']) expect(run.out).toContain(`  ${tool} `);
+      for (const tool of ['gethost', 'getroute', 'report', 'example', 'simulator', 'qps'])
+        expect(run.out).toContain(`  ${tool} `);
     }
   });
 
@@ -31,7 +32,7 @@ describe('runTool dispatch', () => {
     expect(unknown.out).toBe('');
   });
 
-  it('prints each tool\'s usage with every argument and option for --help, exit 0', async () => {
+  it("prints each tool's usage with every argument and option for --help, exit 0", async () => {
     const expected: Record<string, string[]> = {
       gethost: ['ModID', 'CmdID'],
       getroute: ['ModID', 'CmdID'],
@@ -45,7 +46,8 @@ describe('runTool dispatch', () => {
       const run = await runCaptured(tool, ['--help']);
       expect(run.code).toBe(0);
       expect(run.out.split('\n')[0]).toMatch(new RegExp(`^usage: ${tool} \\[options\\]`));
-      for (const part of [...parts, '--host IP', '--base-port N', '-h, --help', 'exit status']) expect(run.out).toContain(part);
+      for (const part of [...parts, '--host IP', '--base-port N', '-h, --help', 'exit status'])
+        expect(run.out).toContain(part);
     }
   });
 });
@@ -66,14 +68,30 @@ describe('usage errors name the argument, exit 2', () => {
 
   it('report: ip, port and result', async () => {
     await expectUsageError('report', ['1', '2', '1.2.3.4', '80'], /missing argument Result/);
-    await expectUsageError('report', ['1', '2', '1.2.3.256', '80', '0'], /IP must be an IPv4 address like 127\.0\.0\.1, got "1\.2\.3\.256"/);
-    await expectUsageError('report', ['1', '2', '1.2.3.4', '65536', '0'], /Port must be an integer in 1\.\.65535, got "65536"/);
-    await expectUsageError('report', ['1', '2', '1.2.3.4', '80', '2'], /Result must be 0 \(success\) or 1 \(failure\), got "2"/);
+    await expectUsageError(
+      'report',
+      ['1', '2', '1.2.3.256', '80', '0'],
+      /IP must be an IPv4 address like 127\.0\.0\.1, got "1\.2\.3\.256"/,
+    );
+    await expectUsageError(
+      'report',
+      ['1', '2', '1.2.3.4', '65536', '0'],
+      /Port must be an integer in 1\.\.65535, got "65536"/,
+    );
+    await expectUsageError(
+      'report',
+      ['1', '2', '1.2.3.4', '80', '2'],
+      /Result must be 0 \(success\) or 1 \(failure\), got "2"/,
+    );
   });
 
   it('simulator: errRate, queryCnt and --interval-ms', async () => {
     await expectUsageError('simulator', ['1', '2', '11'], /errRate must be an integer in 0\.\.10, got "11"/);
-    await expectUsageError('simulator', ['1', '2', '1', '1000000'], /queryCnt must be an integer in 0\.\.999999, got "1000000"/);
+    await expectUsageError(
+      'simulator',
+      ['1', '2', '1', '1000000'],
+      /queryCnt must be an integer in 0\.\.999999, got "1000000"/,
+    );
     await expectUsageError('simulator', ['1', '2', '--interval-ms', 'fast'], /--interval-ms must be an integer/);
     await expectUsageError('simulator', ['1', '2', '--interval-ms'], /option --interval-ms needs a value/);
   });
