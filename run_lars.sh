@@ -27,13 +27,13 @@ start_all() {
       continue
     fi
     # shellcheck disable=SC2046
-    nohup node --import tsx $(entry_of "$d") >>"$LOG_DIR/$d.log" 2>&1 </dev/null &
+    nohup node --conditions=lars-source --import tsx $(entry_of "$d") >>"$LOG_DIR/$d.log" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$RUN_DIR/$d.pid"
     echo "started $d (pid $pid, log var/log/$d.log)"
   done
-  node --import tsx scripts/lars-status.ts --wait
-  node --import tsx scripts/lars-status.ts
+  node --conditions=lars-source --import tsx scripts/lars-status.ts --wait
+  node --conditions=lars-source --import tsx scripts/lars-status.ts
 }
 
 # Stops only what start started (the pid files), SIGTERM first, SIGKILL after 20 s.
@@ -97,15 +97,15 @@ case "$cmd" in
     bash scripts/mysql-local.sh start
     start_all
     ;;
-  dns) exec node --import tsx packages/dns/src/main.ts "${1:-conf/lars_dns.conf}" ;;
-  reporter) exec node --import tsx packages/reporter/src/main.ts "${1:-conf/lars_reporter.conf}" ;;
-  lbagent) exec node --import tsx packages/agent/src/main.ts "${1:-conf/lars_lb_agent.conf}" ;;
-  route) exec node --import tsx packages/tools/src/route-cli.ts "$@" ;;
-  test) exec node --import tsx packages/tools/src/cli.ts "$@" ;;
+  dns) exec node --conditions=lars-source --import tsx packages/dns/src/main.ts "${1:-conf/lars_dns.conf}" ;;
+  reporter) exec node --conditions=lars-source --import tsx packages/reporter/src/main.ts "${1:-conf/lars_reporter.conf}" ;;
+  lbagent) exec node --conditions=lars-source --import tsx packages/agent/src/main.ts "${1:-conf/lars_lb_agent.conf}" ;;
+  route) exec node --conditions=lars-source --import tsx packages/tools/src/route-cli.ts "$@" ;;
+  test) exec node --conditions=lars-source --import tsx packages/tools/src/cli.ts "$@" ;;
   start) start_all ;;
   stop) stop_all ;;
   status)
-    node --import tsx scripts/lars-status.ts || rc=$?
+    node --conditions=lars-source --import tsx scripts/lars-status.ts || rc=$?
     bash scripts/mysql-local.sh status || true
     exit "${rc:-0}"
     ;;

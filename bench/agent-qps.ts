@@ -2,6 +2,7 @@
 // read through its --json summary line.
 import { execFile } from 'node:child_process';
 import { REPO_ROOT } from '../test-support/repo-paths.js';
+import { SOURCE_NODE_ARGS } from '../test-support/source-node.js';
 
 export interface QpsRun {
   basePort: number;
@@ -23,8 +24,7 @@ export interface RunResult {
 
 export function runQps(run: QpsRun): Promise<RunResult> {
   const argv = [
-    '--import',
-    'tsx',
+    ...SOURCE_NODE_ARGS,
     'packages/tools/src/cli.ts',
     'qps',
     String(run.threads),

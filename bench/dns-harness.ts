@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { decodeBody, encodeBody, MessageId } from '@lars/proto';
-import { encodeFrame, FrameDecoder, type FrameSink } from '@lars/reactor';
+import { encodeFrame, FrameDecoder, type FrameSink } from '@lars/wire';
 import { createTestDatabase, type TestDatabase } from '../test-support/db.js';
 import { mysqlSection } from '../test-support/daemon-process.js';
 import { MYSQL_LOCAL_SCRIPT } from '../test-support/repo-paths.js';

@@ -2,7 +2,7 @@
 // subscribed client holding the new hosts, p50/p99 over 20 changes, against
 // the check interval (the floor: a change waits for the next RouteVersion
 // check, on average half an interval).
-import { changeRoutes } from '@lars/dns';
+import { changeRoutes } from '@lars/store';
 import { machine, parseBenchArgs, percentile, printTable } from './bench-common.js';
 import { benchDatabase, RouteConnection, startDnsProcess } from './dns-harness.js';
 

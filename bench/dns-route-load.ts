@@ -2,7 +2,8 @@
 // served table, against the bare mysql2 SELECT of the same rows in the same
 // run; and the p99 latency of GetRoute requests served while a reload runs.
 import { createConnection } from 'mysql2/promise';
-import { changeRoutes, LOAD_ROUTES_SQL } from '@lars/dns';
+import { LOAD_ROUTES_SQL } from '@lars/dns/internal';
+import { changeRoutes } from '@lars/store';
 import { machine, parseBenchArgs, percentile, printTable } from './bench-common.js';
 import { benchDatabase, fillRoutes, RouteConnection, startDnsProcess } from './dns-harness.js';
 

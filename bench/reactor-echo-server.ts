@@ -4,7 +4,8 @@
 // net server writing back whatever bytes arrive, no framing at all).
 import { createServer, type Server } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { MessageRouter, TcpServer, type TcpConnection } from '@lars/reactor';
+import { TcpServer, type TcpConnection } from '@lars/reactor';
+import { MessageRouter } from '@lars/wire';
 
 export type EchoMode = 'reactor' | 'bare';
 export interface EchoServerData {

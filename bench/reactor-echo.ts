@@ -5,7 +5,8 @@
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
-import { FrameDecoder, encodeFrame, spawnWorker, type FrameSink } from '@lars/reactor';
+import { spawnWorker } from '@lars/reactor';
+import { FrameDecoder, encodeFrame, type FrameSink } from '@lars/wire';
 import { machine, parseBenchArgs, printTable } from './bench-common.js';
 import type { EchoMode, EchoServerData } from './reactor-echo-server.js';
 

@@ -5,8 +5,8 @@
 // with what MySQL takes, and the drop count whether its queues held.
 import { createConnection } from 'mysql2/promise';
 import { MessageId, type ReportStatusRequest } from '@lars/proto';
-import { encodeFrame } from '@lars/reactor';
-import { upsertCallStatus, type CallStatusRow } from '@lars/reporter';
+import { encodeFrame } from '@lars/wire';
+import { upsertCallStatus, type CallStatusRow } from '@lars/store';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { encodeBody } from '@lars/proto';

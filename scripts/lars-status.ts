@@ -1,8 +1,8 @@
 // `./run_lars.sh status` (and `start`'s readiness check): which daemons that
 // `start` started are running, their ports (from their config files, with
 // LARS_<SECTION>_<KEY> overrides), and whether their stats endpoint answers.
-//   node --import tsx scripts/lars-status.ts            print the status; exit 0 if all three run, 3 if not
-//   node --import tsx scripts/lars-status.ts --wait     wait until every started daemon answers; exit 1 if one died
+//   node --conditions=lars-source --import tsx scripts/lars-status.ts            print the status; exit 0 if all three run, 3 if not
+//   node --conditions=lars-source --import tsx scripts/lars-status.ts --wait     wait until every started daemon answers; exit 1 if one died
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 bash scripts/mysql-local.sh start
 
+echo "==> build (pnpm build: every package into dist/)"
+pnpm build
+
 echo "==> type-check (tsc --noEmit)"
 pnpm exec tsc -p tsconfig.json --noEmit
 

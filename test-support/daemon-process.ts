@@ -1,4 +1,4 @@
-// A daemon run as run_lars.sh runs it (node --import tsx <entry> <conf>), for
+// A daemon run from its TypeScript entry (node <SOURCE_NODE_ARGS> <entry> <conf>), for
 // tests of the daemon shell: config, stats endpoint, signals, exit codes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './repo-paths.js';
+import { SOURCE_NODE_ARGS } from './source-node.js';
 
 export interface DaemonProcess {
   readonly child: ChildProcess;
@@ -24,7 +25,7 @@ export function startDaemonProcess(entry: string, conf: string, env: Record<stri
   const dir = mkdtempSync(join(tmpdir(), 'lars-daemon-'));
   const file = join(dir, 'daemon.conf');
   writeFileSync(file, conf);
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, file], {
+  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, entry, file], {
     cwd: REPO_ROOT,
     env: { ...process.env, LARS_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

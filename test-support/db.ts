@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createConnection, createPool } from 'mysql2/promise';
 import type { Connection, Pool } from 'mysql2/promise';
-import { checkOption, ErrorCode, LarsError } from '@lars/reactor';
+import { checkOption, ErrorCode, LarsError } from '@lars/wire';
 import { SAMPLE_SQL, SCHEMA_SQL } from './repo-paths.js';
 
 /** Where the local MySQL is and how to log in; env first, then the script's defaults. */

@@ -3,7 +3,8 @@
 // test's process. Used by the agent's, the SDK's and the tools' tests.
 import type { PoolConnection } from 'mysql2/promise';
 import { ipToInt } from '@lars/proto';
-import { changeRoutes, DnsServer, type RouteEdit } from '@lars/dns';
+import { DnsServer } from '@lars/dns';
+import { changeRoutes, type RouteEdit } from '@lars/store';
 import { ReporterServer } from '@lars/reporter';
 import { Agent, type AgentOptions } from '@lars/agent';
 import { createTestDatabase, type TestDatabase } from './db.js';

@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
-import { checkOption, ErrorCode, LarsError } from '@lars/reactor';
+import { checkOption, ErrorCode, LarsError } from '@lars/wire';
 
 const HOST = '127.0.0.1';
 const MAX_PORT = 65_535;

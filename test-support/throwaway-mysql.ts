@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkOption, ErrorCode, LarsError } from '@lars/reactor';
+import { checkOption, ErrorCode, LarsError } from '@lars/wire';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { freePort } from './ports.js';
 import { MYSQL_LOCAL_SCRIPT, VAR_TMP } from './repo-paths.js';

@@ -1,4 +1,5 @@
-import { ErrorCode, LarsError, type Config, type TcpAddress } from '@lars/reactor';
+import type { Config, TcpAddress } from '@lars/reactor';
+import { ErrorCode, LarsError } from '@lars/wire';
 import type { AgentOptions } from './agent.js';
 import { loadBalanceConfigFromConfig } from './load-balance-config.js';
 

@@ -14,17 +14,8 @@ import {
   type GetHostResponse,
   type HostInfo,
 } from '@lars/proto';
-import {
-  MAX_UDP_BODY_BYTES,
-  MessageRouter,
-  poolWorkerContext,
-  poolWorkerReady,
-  poolWorkerSend,
-  runPoolWorker,
-  SharedCounters,
-  UdpServer,
-  type UdpReplyTarget,
-} from '@lars/reactor';
+import { poolWorkerContext, poolWorkerReady, poolWorkerSend, runPoolWorker, SharedCounters } from '@lars/reactor';
+import { MAX_UDP_BODY_BYTES, MessageRouter, UdpServer, type UdpReplyTarget } from '@lars/wire';
 import {
   keyedRecord,
   ToMain,

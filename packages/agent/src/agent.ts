@@ -1,13 +1,10 @@
 import { networkInterfaces } from 'node:os';
 import { AGENT_PORTS, agentPortIndex, decodeBody, ipToInt, MessageId } from '@lars/proto';
 import {
-  checkOption,
   FullPolicy,
   HashRing,
-  MessageRouter,
   routeKey,
   SharedCounters,
-  silentLogger,
   TcpClient,
   ThreadPool,
   WhileDisconnected,
@@ -16,7 +13,10 @@ import {
   type StatsSnapshot,
   type TcpAddress,
   type TcpConnection,
+  silentLogger,
+  siblingModule,
 } from '@lars/reactor';
+import { checkOption, MessageRouter } from '@lars/wire';
 import {
   DNS_CONNECTED_RECORD,
   recordKey,
@@ -123,7 +123,7 @@ export class Agent {
       counters: this.workerCounters.buffer,
       statsIntervalMs: options.statsIntervalMs ?? DEFAULTS.statsIntervalMs,
     };
-    this.pool = new ThreadPool(new URL('./agent-worker.ts', import.meta.url), {
+    this.pool = new ThreadPool(siblingModule('agent-worker', import.meta.url), {
       threads: AGENT_PORTS,
       queueBytes: options.queueBytes ?? DEFAULTS.queueBytes,
       fullPolicy: FullPolicy.REJECT,

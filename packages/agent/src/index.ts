@@ -1,10 +1,5 @@
-export { Agent, localIpv4 } from './agent.js';
+// @lars/agent: the LB agent daemon. Tests and benchmarks reach the
+// load-balancing core through '@lars/agent/internal'.
+export { Agent } from './agent.js';
 export type { AgentOptions } from './agent.js';
 export { agentOptionsFromConfig } from './agent-config.js';
-export { LOAD_BALANCE_DEFAULTS, loadBalanceConfigFromConfig, checkLoadBalanceConfig } from './load-balance-config.js';
-export type { LoadBalanceConfig } from './load-balance-config.js';
-export { LoadBalance, RouteState } from './load-balance.js';
-export type { LoadBalanceEvents } from './load-balance.js';
-export { LoadBalanceHost } from './load-balance-host.js';
-export { RouteBook } from './route-book.js';
-export type { RouteBookOutput, GetHostResult, RouteBookCounters } from './route-book.js';

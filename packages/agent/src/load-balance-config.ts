@@ -1,4 +1,4 @@
-import { ErrorCode, LarsError, checkOption } from '@lars/reactor';
+import { ErrorCode, LarsError, checkOption } from '@lars/wire';
 import type { Config } from '@lars/reactor';
 
 /**

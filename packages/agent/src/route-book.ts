@@ -1,6 +1,6 @@
 import { RetCode } from '@lars/proto';
 import type { ReportStatusRequest } from '@lars/proto';
-import { checkOption } from '@lars/reactor';
+import { checkOption } from '@lars/wire';
 import { checkLoadBalanceConfig } from './load-balance-config.js';
 import type { LoadBalanceConfig } from './load-balance-config.js';
 import type { LoadBalanceHost } from './load-balance-host.js';

@@ -1,7 +1,7 @@
 // A small protocol-level agent client for tests (the SDK proper comes later):
 // one connected UDP socket per agent port, get_host matched by seq.
 import { agentPortIndex, intToIp, ipToInt, MessageId, type RetCode } from '@lars/proto';
-import { MessageRouter, UdpClient } from '@lars/reactor';
+import { MessageRouter, UdpClient } from '@lars/wire';
 
 export interface HostAnswer {
   ret: RetCode;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Config, ErrorCode, LarsError } from '@lars/reactor';
+import { Config } from '@lars/reactor';
+import { ErrorCode, LarsError } from '@lars/wire';
 import { describe, expect, it } from 'vitest';
 import {
   LOAD_BALANCE_DEFAULTS,

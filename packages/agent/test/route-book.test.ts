@@ -1,6 +1,6 @@
 import { RetCode } from '@lars/proto';
 import type { ReportStatusRequest } from '@lars/proto';
-import { ErrorCode } from '@lars/reactor';
+import { ErrorCode } from '@lars/wire';
 import { describe, expect, it } from 'vitest';
 import { LOAD_BALANCE_DEFAULTS } from '../src/load-balance-config.js';
 import type { LoadBalanceConfig } from '../src/load-balance-config.js';

@@ -1,6 +1,6 @@
 import { AGENT_PORTS, agentPortIndex, type MessageId, type MessageMap } from '@lars/proto';
-import { type MessageRouter, SendOutcome, UdpClient } from '@lars/reactor';
-import type { Logger } from '@lars/reactor';
+import { type MessageRouter, SendOutcome, UdpClient } from '@lars/wire';
+import type { WireLogger } from '@lars/wire';
 import { ClientErrorCode, LarsClientError } from './client-errors.js';
 
 /** How the request tables reach the agent: sends `message` on the port that owns (modid, cmdid). */
@@ -16,7 +16,7 @@ export interface AgentSocketsOptions {
   router: MessageRouter<UdpClient>;
   /** SO_RCVBUF of each socket, bytes. */
   recvBufferSize?: number;
-  logger?: Logger;
+  logger?: WireLogger;
 }
 
 /** Sums of the three sockets' counters that the client reports. */

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MessageId, parseIpv4, RetCode } from '@lars/proto';
 import type { DecodedMessageMap, HostInfo, ReportRequest } from '@lars/proto';
-import { checkOption, ErrorCode, LarsError, MessageRouter, silentLogger } from '@lars/reactor';
-import type { Logger, UdpClient } from '@lars/reactor';
+import { checkOption, ErrorCode, LarsError, MessageRouter, silentWireLogger } from '@lars/wire';
+import type { WireLogger } from '@lars/wire';
+import type { UdpClient } from '@lars/wire';
 import { AgentSockets } from './agent-sockets.js';
 import { ClientErrorCode, LarsClientError } from './client-errors.js';
 import type { CallResult, ClientStats, GetHostResult, GetRouteResult, HostAddress } from './client-results.js';
@@ -30,7 +31,7 @@ export interface LarsClientOptions {
    */
   recvBufferSize?: number;
   /** pino logger; nothing is logged by default. */
-  logger?: Logger;
+  logger?: WireLogger;
 }
 
 const DEFAULTS = {
@@ -90,7 +91,7 @@ export class LarsClient {
   /** Pause between those attempts, ms. */
   readonly routeWaitIntervalMs: number;
 
-  private readonly logger: Logger;
+  private readonly logger: WireLogger;
   private readonly sockets: AgentSockets;
   private readonly hosts: HostRequests;
   private readonly routes: RouteRequests;
@@ -135,7 +136,7 @@ export class LarsClient {
     const bufferOk = Number.isInteger(recvBufferSize) && recvBufferSize >= 1;
     checkOption(bufferOk, 'recvBufferSize', 'must be an integer >= 1 (bytes)');
 
-    this.logger = (options.logger ?? silentLogger()).child({ component: 'lars-client' });
+    this.logger = (options.logger ?? silentWireLogger()).child({ component: 'lars-client' });
     const router = new MessageRouter<UdpClient>({ logger: options.logger })
       .on(MessageId.GetHostResponse, this.onHostResponse)
       .on(MessageId.ApiGetRouteResponse, this.onRouteResponse);

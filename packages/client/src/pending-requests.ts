@@ -1,4 +1,4 @@
-import { checkOption } from '@lars/reactor';
+import { checkOption } from '@lars/wire';
 
 /** The bookkeeping fields PendingRequests keeps on each entry (the owner adds its own). */
 export interface PendingEntry<K> {

@@ -3,8 +3,8 @@
 // test says, so the SDK's matching, timeouts and retries can be driven exactly.
 import { decodeBody, MessageId } from '@lars/proto';
 import type { DecodedMessageMap, GetHostResponse, GetRouteResponse } from '@lars/proto';
-import { MessageRouter, UdpServer } from '@lars/reactor';
-import type { UdpReplyTarget } from '@lars/reactor';
+import { MessageRouter, UdpServer } from '@lars/wire';
+import type { UdpReplyTarget } from '@lars/wire';
 import { freePortRange } from '../../../test-support/ports.js';
 
 /** A request as the fake agent got it, with where to answer it. */

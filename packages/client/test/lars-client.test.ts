@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ipToInt, RetCode } from '@lars/proto';
-import { ErrorCode, LarsError } from '@lars/reactor';
+import { ErrorCode, LarsError } from '@lars/wire';
 import { ClientErrorCode, LarsClient, LarsClientError } from '../src/index.js';
 import type { GetHostResult, LarsClientOptions } from '../src/index.js';
 import { until } from '../../../test-support/wait.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ErrorCode } from '@lars/reactor';
+import { ErrorCode } from '@lars/wire';
 import { defaultTickMs, PendingRequests } from '../src/pending-requests.js';
 import type { PendingEntry } from '../src/pending-requests.js';
 

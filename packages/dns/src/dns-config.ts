@@ -1,6 +1,6 @@
 import type { Config } from '@lars/reactor';
 import type { DnsServerOptions } from './dns-server.js';
-import { mysqlSettingsFromConfig } from './mysql-settings.js';
+import { mysqlSettingsFromConfig } from '@lars/store';
 
 /**
  * DnsServerOptions from lars_dns.conf: the original's `[reactor] ip, port,

@@ -2,20 +2,17 @@ import type { Worker } from 'node:worker_threads';
 import { encodeBody, MessageId } from '@lars/proto';
 import {
   Backoff,
-  checkOption,
-  ErrorCode,
-  LarsError,
-  encodeFrame,
-  MessageRouter,
-  silentLogger,
   spawnWorker,
   TcpServer,
   type BackoffOptions,
   type Logger,
   type StatsSnapshot,
   type TcpConnection,
+  silentLogger,
+  siblingModule,
 } from '@lars/reactor';
-import { describeMysql, MYSQL_DEFAULTS, type MysqlSettings } from './mysql-settings.js';
+import { checkOption, ErrorCode, LarsError, encodeFrame, MessageRouter } from '@lars/wire';
+import { describeMysql, MYSQL_DEFAULTS, type MysqlSettings } from '@lars/store';
 import type { CheckReply, CheckRequest, LoaderWorkerData } from './route-loader-protocol.js';
 import type { RouteKey } from './route-store.js';
 import { RouteTable } from './route-table.js';
@@ -297,7 +294,7 @@ export class DnsServer {
 
   private startLoader(): Worker {
     const data: LoaderWorkerData = { mysql: this.mysql, connectTimeoutMs: this.connectTimeoutMs };
-    const worker = spawnWorker(new URL('./route-loader-worker.ts', import.meta.url), { workerData: data });
+    const worker = spawnWorker(siblingModule('route-loader-worker', import.meta.url), { workerData: data });
     worker.on('message', (reply: CheckReply) => {
       const pending = this.pending;
       if (pending === null || pending.seq !== reply.seq) return;

@@ -1,12 +1,5 @@
+// @lars/dns: the route DNS daemon. Tests and benchmarks reach its parts
+// through '@lars/dns/internal'.
 export { DnsServer } from './dns-server.js';
 export type { DnsServerOptions } from './dns-server.js';
 export { dnsOptionsFromConfig } from './dns-config.js';
-export { changeRoutes, validateRouteEdit, describeRouteEdit } from './route-change.js';
-export type { RouteEdit, RouteEditResult, RouteChangeResult } from './route-change.js';
-export { mysqlSettingsFromConfig, describeMysql, MYSQL_DEFAULTS } from './mysql-settings.js';
-export type { MysqlSettings } from './mysql-settings.js';
-export { RouteTable, buildRouteTable } from './route-table.js';
-export type { RouteTableBuild, TruncatedRoute } from './route-table.js';
-export { LOAD_ROUTES_SQL } from './route-store.js';
-export type { RouteKey, RouteRow } from './route-store.js';
-export { MysqlLink } from './mysql-link.js';

@@ -1,4 +1,4 @@
-import type { MysqlSettings } from './mysql-settings.js';
+import type { MysqlSettings } from '@lars/store';
 import type { RouteKey } from './route-store.js';
 import type { TruncatedRoute } from './route-table.js';
 

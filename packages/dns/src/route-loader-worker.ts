@@ -3,7 +3,7 @@
 // answers each CheckRequest with one CheckReply and keeps no state beyond
 // its connection (main owns the served version).
 import { parentPort, workerData } from 'node:worker_threads';
-import { MysqlLink } from './mysql-link.js';
+import { MysqlLink } from '@lars/store';
 import type { CheckReply, CheckRequest, LoaderWorkerData } from './route-loader-protocol.js';
 import { buildRouteTable } from './route-table.js';
 import {

@@ -1,5 +1,5 @@
 import { encodeBody, encodeRouteFitting, MessageId, type HostInfo } from '@lars/proto';
-import { MAX_BODY_BYTES } from '@lars/reactor';
+import { MAX_BODY_BYTES } from '@lars/wire';
 import type { RouteRow } from './route-store.js';
 
 /**

@@ -4,7 +4,8 @@
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipToInt } from '@lars/proto';
-import { changeRoutes, DnsServer } from '../src/index.js';
+import { changeRoutes } from '@lars/store';
+import { DnsServer } from '../src/index.js';
 import type { TestDatabase } from '../../../test-support/db.js';
 import { until } from '../../../test-support/wait.js';
 import {

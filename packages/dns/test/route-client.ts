@@ -2,7 +2,8 @@
 // every GetRouteResponse (replies and pushes alike) and lets a test wait for
 // the next one matching a key.
 import { intToIp, MessageId } from '@lars/proto';
-import { MessageRouter, TcpClient, type TcpConnection } from '@lars/reactor';
+import { TcpClient, type TcpConnection } from '@lars/reactor';
+import { MessageRouter } from '@lars/wire';
 
 export interface RouteAnswer {
   modid: number;

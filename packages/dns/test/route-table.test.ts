@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBody, MessageId } from '@lars/proto';
-import { MAX_BODY_BYTES } from '@lars/reactor';
-import { buildRouteTable, RouteTable } from '../src/index.js';
+import { MAX_BODY_BYTES } from '@lars/wire';
+import { buildRouteTable, RouteTable } from '../src/internal.js';
 import type { RouteRow } from '../src/route-store.js';
 
 function hostsOf(table: RouteTable, modid: number, cmdid: number): Array<[number, number]> | undefined {

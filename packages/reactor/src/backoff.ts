@@ -1,4 +1,4 @@
-import { checkOption } from './errors.js';
+import { checkOption } from '@lars/wire';
 
 export interface BackoffOptions {
   /** First delay, ms. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'ini';
-import { ErrorCode, LarsError } from './errors.js';
+import { ErrorCode, LarsError } from '@lars/wire';
 
 export interface ConfigOptions {
   /** Name used in error messages (the file path for loaded files). */

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { checkOption } from './errors.js';
+import { checkOption } from '@lars/wire';
 
 /** The part of murmurhash3js-revisited used here (the package ships no types). */
 interface Murmur3 {

@@ -1,5 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
-import { checkOption, ErrorCode, LarsError } from './errors.js';
+import { checkOption, ErrorCode, LarsError } from '@lars/wire';
 
 /** What `push` does when the ring has no room for a record. */
 export const FullPolicy = {

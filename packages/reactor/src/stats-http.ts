@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkOption } from './errors.js';
+import { checkOption } from '@lars/wire';
 import { silentLogger, type Logger } from './logger.js';
 
 /**

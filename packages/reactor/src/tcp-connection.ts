@@ -1,13 +1,13 @@
 import type { Socket } from 'node:net';
 import { encodeBody } from '@lars/proto';
 import type { MessageId, MessageMap } from '@lars/proto';
-import { FrameDecoder, HEADER_BYTES, MAX_BODY_BYTES, encodeFrame } from './frame-codec.js';
-import type { FrameSink } from './frame-codec.js';
-import type { LogThrottle } from './log-throttle.js';
+import { FrameDecoder, HEADER_BYTES, MAX_BODY_BYTES, encodeFrame } from '@lars/wire';
+import type { FrameSink } from '@lars/wire';
+import type { LogThrottle } from '@lars/wire';
 import type { Logger } from './logger.js';
-import { DispatchOutcome } from './message-router.js';
-import type { MessageRouter } from './message-router.js';
-import { SendOutcome } from './send-outcome.js';
+import { DispatchOutcome } from '@lars/wire';
+import type { MessageRouter } from '@lars/wire';
+import { SendOutcome } from '@lars/wire';
 
 /** Counters a TcpServer or TcpClient shares with its connections (plain numbers, mutated in place). */
 export interface TcpCounters {

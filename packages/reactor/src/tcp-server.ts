@@ -1,11 +1,11 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { checkOption } from './errors.js';
-import { MAX_FRAME_BYTES } from './frame-codec.js';
-import { LogThrottle } from './log-throttle.js';
+import { checkOption } from '@lars/wire';
+import { MAX_FRAME_BYTES } from '@lars/wire';
+import { LogThrottle } from '@lars/wire';
 import { silentLogger } from './logger.js';
 import type { Logger } from './logger.js';
-import type { MessageRouter } from './message-router.js';
+import type { MessageRouter } from '@lars/wire';
 import { TCP_CONNECTION_DEFAULTS, TcpConnection, newTcpCounters } from './tcp-connection.js';
 import type { TcpConnectionOptions, TcpConnectionOwner, TcpCounters } from './tcp-connection.js';
 

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { checkOption } from './errors.js';
+import { checkOption } from '@lars/wire';
 import { SabQueue, WaitResult } from './sab-queue.js';
 
 /** The workerData a ThreadPool gives each of its workers. */

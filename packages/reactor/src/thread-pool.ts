@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
-import { checkOption, ErrorCode, LarsError } from './errors.js';
+import { checkOption, ErrorCode, LarsError } from '@lars/wire';
 import { HashRing } from './hash-ring.js';
 import { silentLogger, type Logger } from './logger.js';
 import { FullPolicy, SabQueue, WaitResult, type RecordSink, type SabQueueStats } from './sab-queue.js';

@@ -1,5 +1,5 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { checkOption } from './errors.js';
+import { checkOption } from '@lars/wire';
 
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
 const TS_ENTRY = /\.[cm]?ts$/;
@@ -23,4 +23,13 @@ export function spawnWorker(entry: URL, options: WorkerOptions = {}): Worker {
   if (!TS_ENTRY.test(entry.pathname)) return new Worker(entry, options);
   const envelope: WorkerEnvelope = { larsEntry: entry.href, workerData: options.workerData };
   return new Worker(BOOTSTRAP, { ...options, workerData: envelope });
+}
+
+/**
+ * The URL of the module `name` (no extension) beside `from` (a module's
+ * `import.meta.url`): `name.ts` when `from` is TypeScript run from source,
+ * `name.js` when it was built, so a worker entry resolves in both layouts.
+ */
+export function siblingModule(name: string, from: string): URL {
+  return new URL(`./${name}${TS_ENTRY.test(from) ? '.ts' : '.js'}`, from);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Backoff } from '../src/backoff.js';
-import { ErrorCode, LarsError } from '../src/errors.js';
+import { ErrorCode, LarsError } from '@lars/wire';
 
 function seq(backoff: Backoff, n: number): number[] {
   return Array.from({ length: n }, () => backoff.next());

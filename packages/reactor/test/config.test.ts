@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Config } from '../src/config.js';
-import { LarsError } from '../src/errors.js';
+import { LarsError } from '@lars/wire';
 
 const TEXT = `
 ; a comment

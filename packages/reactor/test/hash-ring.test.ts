@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../src/errors.js';
+import { ErrorCode } from '@lars/wire';
 import { hashString, hashWords, HashRing, routeKey } from '../src/hash-ring.js';
 
 const murmur = createRequire(import.meta.url)('murmurhash3js-revisited') as {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../src/errors.js';
+import { ErrorCode } from '@lars/wire';
 import { FullPolicy, SabQueue, WaitResult } from '../src/sab-queue.js';
 import { spawnWorker } from '../src/worker-spawn.js';
 import type { ConsumerData, ConsumerResult } from './fixtures/sab-consumer.js';

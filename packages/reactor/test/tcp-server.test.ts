@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { MessageId } from '@lars/proto';
-import { MAX_BODY_BYTES, encodeFrame } from '../src/frame-codec.js';
-import { MessageRouter } from '../src/message-router.js';
-import { SendOutcome } from '../src/send-outcome.js';
+import { MAX_BODY_BYTES, encodeFrame } from '@lars/wire';
+import { MessageRouter } from '@lars/wire';
+import { SendOutcome } from '@lars/wire';
 import type { TcpConnection } from '../src/tcp-connection.js';
 import { TcpServer } from '../src/tcp-server.js';
 import type { TcpServerOptions } from '../src/tcp-server.js';

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { decodeBody, encodeBody } from '@lars/proto';
 import type { DecodedMessageMap, MessageId, MessageMap } from '@lars/proto';
-import { FrameDecoder, encodeFrame } from '../src/frame-codec.js';
+import { FrameDecoder, encodeFrame } from '@lars/wire';
 
 /** A bare socket peer for tests: writes frames (or any bytes) and collects the frames it receives. */
 export class TcpTestPeer {

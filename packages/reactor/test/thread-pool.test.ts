@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../src/errors.js';
+import { ErrorCode } from '@lars/wire';
 import { ThreadPool, type ThreadPoolOptions } from '../src/thread-pool.js';
 import { CRASH, type EchoData } from './fixtures/pool-echo-protocol.js';
 

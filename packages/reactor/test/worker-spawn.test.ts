@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../src/errors.js';
+import { ErrorCode } from '@lars/wire';
 import { spawnWorker } from '../src/worker-spawn.js';
 
 describe('spawnWorker', () => {

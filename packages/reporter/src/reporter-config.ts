@@ -1,4 +1,4 @@
-import { mysqlSettingsFromConfig } from '@lars/dns';
+import { mysqlSettingsFromConfig } from '@lars/store';
 import type { Config } from '@lars/reactor';
 import type { ReporterServerOptions } from './reporter-server.js';
 

@@ -1,20 +1,19 @@
 import { MessageId, type DecodedMessageMap } from '@lars/proto';
 import {
-  checkOption,
   FullPolicy,
-  LarsError,
-  MessageRouter,
   routeKey,
   SharedCounters,
-  silentLogger,
   TcpServer,
   ThreadPool,
   type BackoffOptions,
   type Logger,
   type StatsSnapshot,
   type TcpConnection,
+  silentLogger,
+  siblingModule,
 } from '@lars/reactor';
-import { describeMysql, MYSQL_DEFAULTS, type MysqlSettings } from '@lars/dns';
+import { checkOption, LarsError, MessageRouter } from '@lars/wire';
+import { describeMysql, MYSQL_DEFAULTS, type MysqlSettings } from '@lars/store';
 import { StatusRecordWriter } from './status-record.js';
 import { WRITER_COUNTERS, type WriterData } from './writer-protocol.js';
 
@@ -89,7 +88,7 @@ export class ReporterServer {
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
       backoff: { ...DEFAULTS.backoff, ...options.backoff },
     };
-    this.pool = new ThreadPool(new URL('./writer-worker.ts', import.meta.url), {
+    this.pool = new ThreadPool(siblingModule('writer-worker', import.meta.url), {
       threads: this.writers,
       queueBytes: options.queueBytes ?? DEFAULTS.queueBytes,
       fullPolicy: FullPolicy.DROP_OLDEST,

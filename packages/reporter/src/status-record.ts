@@ -1,3 +1,4 @@
+import type { CallStatusRow } from '@lars/store';
 import type { DecodedMessageMap } from '@lars/proto';
 
 /**
@@ -12,19 +13,6 @@ import type { DecodedMessageMap } from '@lars/proto';
  */
 export const RECORD_HEADER_BYTES = 20;
 export const RECORD_RESULT_BYTES = 20;
-
-/** One ServerCallStatus row, in column order, as mysql2 expands it for `VALUES ?`. */
-export type CallStatusRow = [
-  modid: number,
-  cmdid: number,
-  ip: number,
-  port: number,
-  caller: number,
-  succ: number,
-  err: number,
-  ts: number,
-  overload: '1' | '0',
-];
 
 type ReportStatus = DecodedMessageMap[3];
 

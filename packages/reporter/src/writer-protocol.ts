@@ -1,4 +1,4 @@
-import type { MysqlSettings } from '@lars/dns';
+import type { MysqlSettings } from '@lars/store';
 import type { BackoffOptions } from '@lars/reactor';
 
 /** ThreadPoolOptions.workerData of the reporter's writers. */

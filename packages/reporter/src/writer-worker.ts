@@ -3,10 +3,11 @@
 // batch with backoff until MySQL takes it, so nothing it took is lost. While
 // it retries it takes nothing new: the queue holds what arrives, up to its
 // bound, where the oldest records are dropped (and counted) by the producer.
-import { MysqlLink } from '@lars/dns';
+import { MysqlLink } from '@lars/store';
 import { Backoff, poolWorkerContext, runPoolWorker, SharedCounters } from '@lars/reactor';
-import { upsertCallStatus } from './call-status-sql.js';
-import { readStatusRecord, type CallStatusRow } from './status-record.js';
+import { upsertCallStatus } from '@lars/store';
+import type { CallStatusRow } from '@lars/store';
+import { readStatusRecord } from './status-record.js';
 import { WRITER_COUNTERS, type WriterData } from './writer-protocol.js';
 
 const { index, data } = poolWorkerContext();

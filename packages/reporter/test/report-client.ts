@@ -1,6 +1,7 @@
 // A protocol-level agent stand-in for reporter tests: sends ReportStatusRequests over TCP.
 import { MessageId, type ReportStatusRequest } from '@lars/proto';
-import { MessageRouter, TcpClient, type TcpConnection } from '@lars/reactor';
+import { TcpClient, type TcpConnection } from '@lars/reactor';
+import { MessageRouter } from '@lars/wire';
 
 export class ReportClient {
   private constructor(private readonly client: TcpClient) {}

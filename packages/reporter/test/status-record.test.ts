@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBody, encodeBody, MessageId } from '@lars/proto';
-import { readStatusRecord, StatusRecordWriter, type CallStatusRow } from '../src/index.js';
+import type { CallStatusRow } from '@lars/store';
+import { readStatusRecord, StatusRecordWriter } from '../src/internal.js';
 
 const decoded = (req: Parameters<typeof encodeBody<3>>[1]) =>
   decodeBody(MessageId.ReportStatusRequest, encodeBody(MessageId.ReportStatusRequest, req));

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// lars-example: the example tool (packages/tools/src/example.ts) as a package bin.
-import { register } from 'tsx/esm/api';
+// lars-example: the example tool as a package bin (runs the build in dist/).
+import { cliMain } from '../dist/cli-main.js';
 
-register();
-const { cliMain } = await import('../src/cli-main.ts');
 await cliMain('example', process.argv.slice(2));

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// lars-gethost: the gethost tool (packages/tools/src/gethost.ts) as a package bin.
-import { register } from 'tsx/esm/api';
+// lars-gethost: the gethost tool as a package bin (runs the build in dist/).
+import { cliMain } from '../dist/cli-main.js';
 
-register();
-const { cliMain } = await import('../src/cli-main.ts');
 await cliMain('gethost', process.argv.slice(2));

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// lars-getroute: the getroute tool (packages/tools/src/getroute.ts) as a package bin.
-import { register } from 'tsx/esm/api';
+// lars-getroute: the getroute tool as a package bin (runs the build in dist/).
+import { cliMain } from '../dist/cli-main.js';
 
-register();
-const { cliMain } = await import('../src/cli-main.ts');
 await cliMain('getroute', process.argv.slice(2));

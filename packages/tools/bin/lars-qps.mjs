@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// lars-qps: the qps tool (packages/tools/src/qps.ts) as a package bin.
-import { register } from 'tsx/esm/api';
+// lars-qps: the qps tool as a package bin (runs the build in dist/).
+import { cliMain } from '../dist/cli-main.js';
 
-register();
-const { cliMain } = await import('../src/cli-main.ts');
 await cliMain('qps', process.argv.slice(2));

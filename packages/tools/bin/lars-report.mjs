@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// lars-report: the report tool (packages/tools/src/report.ts) as a package bin.
-import { register } from 'tsx/esm/api';
+// lars-report: the report tool as a package bin (runs the build in dist/).
+import { cliMain } from '../dist/cli-main.js';
 
-register();
-const { cliMain } = await import('../src/cli-main.ts');
 await cliMain('report', process.argv.slice(2));

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// lars-route: route administration (packages/tools/src/route-admin.ts) as a package bin.
-import { register } from 'tsx/esm/api';
+// lars-route: route administration as a package bin (runs the build in dist/).
+import { routeAdminMain } from '../dist/route-admin.js';
 
-register();
-const { routeAdminMain } = await import('../src/route-admin.ts');
 await routeAdminMain(process.argv.slice(2));

@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// lars-simulator: the simulator tool (packages/tools/src/simulator.ts) as a package bin.
-import { register } from 'tsx/esm/api';
+// lars-simulator: the simulator tool as a package bin (runs the build in dist/).
+import { cliMain } from '../dist/cli-main.js';
 
-register();
-const { cliMain } = await import('../src/cli-main.ts');
 await cliMain('simulator', process.argv.slice(2));

@@ -2,7 +2,7 @@
 // argument it is about, so a user sees which one to fix; every failure is a
 // UsageError, which the dispatcher turns into exit code 2.
 import { parseIpv4 } from '@lars/proto';
-import { ErrorCode, LarsError } from '@lars/reactor';
+import { ErrorCode, LarsError } from '@lars/wire';
 
 /** A bad command line. `code` is LARS_BAD_OPTION; the dispatcher exits 2 for it. */
 export class UsageError extends LarsError {

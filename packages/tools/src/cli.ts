@@ -1,4 +1,4 @@
-// `node --import tsx packages/tools/src/cli.ts <tool> args...`: the entry
+// `node --conditions=lars-source --import tsx packages/tools/src/cli.ts <tool> args...`: the entry
 // run_lars.sh's `test` command uses.
 import { cliMain } from './cli-main.js';
 

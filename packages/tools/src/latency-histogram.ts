@@ -3,7 +3,7 @@
 // Buckets are 1 µs wide below 10 ms (loopback get_host answers in tens of
 // µs), 100 µs wide from 10 ms to 1 s, and one last bucket holds everything
 // slower. Percentiles are read back at bucket resolution.
-import { checkOption } from '@lars/reactor';
+import { checkOption } from '@lars/wire';
 
 const FINE_US = 1;
 const FINE_BUCKETS = 10_000;

@@ -4,7 +4,8 @@
 // down, datagram lost) counts as an error, not a loop.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { LarsClient, RetCode } from '@lars/client';
-import { checkOption, SharedCounters } from '@lars/reactor';
+import { SharedCounters } from '@lars/reactor';
+import { checkOption } from '@lars/wire';
 import { LatencyHistogram } from './latency-histogram.js';
 import { QPS_CMDID, QPS_COUNTERS, type QpsCommand, type QpsEvent, type QpsWorkerData } from './qps-protocol.js';
 

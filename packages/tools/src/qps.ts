@@ -2,7 +2,8 @@
 // (qps-worker.ts), printed every second per thread as the original did, and
 // summarised at the end (also as one JSON line: the agent benchmark's client).
 import type { Worker } from 'node:worker_threads';
-import { ErrorCode, LarsError, SharedCounters, spawnWorker } from '@lars/reactor';
+import { SharedCounters, spawnWorker, siblingModule } from '@lars/reactor';
+import { ErrorCode, LarsError } from '@lars/wire';
 import { RetCode } from '@lars/client';
 import { flagSet, flagValue, parseIntArg, parsePositiveArg } from './cli-args.js';
 import { LatencyHistogram } from './latency-histogram.js';
@@ -16,7 +17,7 @@ import {
   type ToolIO,
 } from './tool-context.js';
 
-const WORKER_ENTRY = new URL('./qps-worker.ts', import.meta.url);
+const WORKER_ENTRY = siblingModule('qps-worker', import.meta.url);
 const MAX_THREADS = 256;
 const MAX_INFLIGHT = 4096;
 const MAX_DURATION_S = 7 * 24 * 3600;

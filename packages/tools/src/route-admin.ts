@@ -3,7 +3,7 @@
 // RouteChange row, RouteVersion) that the DNS pushes to subscribed agents.
 // Input is validated before anything is written.
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
-import { changeRoutes, describeMysql, describeRouteEdit, mysqlSettingsFromConfig, type RouteEdit } from '@lars/dns';
+import { changeRoutes, describeMysql, describeRouteEdit, mysqlSettingsFromConfig, type RouteEdit } from '@lars/store';
 import { ipToInt } from '@lars/proto';
 import { Config } from '@lars/reactor';
 import {

@@ -1,6 +1,6 @@
 // The tool registry and the one dispatcher behind the CLI, the package bins
 // and in-process callers: parse, --help, run, and map failures to exit codes.
-import { ErrorCode, LarsError } from '@lars/reactor';
+import { ErrorCode, LarsError } from '@lars/wire';
 import { formatUsage, parseArgv, type ArgSpec } from './cli-args.js';
 import { exampleTool } from './example.js';
 import { gethostTool } from './gethost.js';

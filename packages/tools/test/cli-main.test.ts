@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { freePortRange } from '../../../test-support/ports.js';
 import { until } from '../../../test-support/wait.js';
 import { CLI, REPO_ROOT, runProcess } from './tool-harness.js';
+import { SOURCE_NODE_ARGS } from '../../../test-support/source-node.js';
 
 describe('cli.ts', () => {
   it('exits 2 without a tool or with an unknown one, listing the tools on stderr', async () => {
@@ -28,7 +29,7 @@ describe('cli.ts', () => {
     const nowhere = await freePortRange(3);
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', CLI, 'qps', '1', '--json', '--base-port', String(nowhere)],
+      [...SOURCE_NODE_ARGS, CLI, 'qps', '1', '--json', '--base-port', String(nowhere)],
       {
         cwd: REPO_ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],

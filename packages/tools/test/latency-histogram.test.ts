@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '@lars/reactor';
+import { ErrorCode } from '@lars/wire';
 import { HISTOGRAM_BUCKETS, LatencyHistogram } from '../src/latency-histogram.js';
 
 describe('LatencyHistogram', () => {

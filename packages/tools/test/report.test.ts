@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBody, MessageId, intToIp } from '@lars/proto';
-import { decodeDatagram } from '@lars/reactor';
+import { decodeDatagram } from '@lars/wire';
 import { freePortRange } from '../../../test-support/ports.js';
 import { until } from '../../../test-support/wait.js';
 import { agentReports, LarsSystem, waitForRoute } from './system-harness.js';

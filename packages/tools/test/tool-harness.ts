@@ -1,9 +1,10 @@
 // Runs tools in-process with captured output, and through the real process
-// (`node --import tsx packages/tools/src/cli.ts ...`) to check exit codes.
+// (`node --conditions=lars-source --import tsx packages/tools/src/cli.ts ...`) to check exit codes.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runTool } from '../src/index.js';
 import type { OutputStream, ToolIO } from '../src/index.js';
+import { SOURCE_NODE_ARGS } from '../../../test-support/source-node.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = 'packages/tools/src/cli.ts';
@@ -60,7 +61,7 @@ export function runProcess(
     ...env,
   };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
-  const args = command.endsWith('.mjs') ? [command, ...argv] : ['--import', 'tsx', command, ...argv];
+  const args = command.endsWith('.mjs') ? [command, ...argv] : [...SOURCE_NODE_ARGS, command, ...argv];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { cwd: REPO_ROOT, env: childEnv, timeout: 60_000 }, (error, stdout, stderr) => {
       if (error !== null && typeof error.code !== 'number') {

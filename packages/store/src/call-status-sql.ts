@@ -1,5 +1,17 @@
 import type { Connection } from 'mysql2/promise';
-import type { CallStatusRow } from './status-record.js';
+
+/** One ServerCallStatus row, in column order, as mysql2 expands it for `VALUES ?`. */
+export type CallStatusRow = [
+  modid: number,
+  cmdid: number,
+  ip: number,
+  port: number,
+  caller: number,
+  succ: number,
+  err: number,
+  ts: number,
+  overload: '1' | '0',
+];
 
 /**
  * One multi-row upsert of ServerCallStatus keyed (modid, cmdid, ip, port,

@@ -2,8 +2,8 @@ import { decodeBody, isMessageId, messageName } from '@lars/proto';
 import type { DecodedMessageMap, MessageId } from '@lars/proto';
 import { ErrorCode, LarsError, checkOption } from './errors.js';
 import { LogThrottle } from './log-throttle.js';
-import { silentLogger } from './logger.js';
-import type { Logger } from './logger.js';
+import { silentWireLogger } from './wire-logger.js';
+import type { WireLogger } from './wire-logger.js';
 
 /** Handler for a decoded message. A returned promise that rejects is logged and counted like a throw. */
 export type MessageHandler<M extends MessageId, C, U = unknown> = (
@@ -29,7 +29,7 @@ export const DispatchOutcome = {
 export type DispatchOutcome = (typeof DispatchOutcome)[keyof typeof DispatchOutcome];
 
 export interface MessageRouterOptions {
-  logger?: Logger;
+  logger?: WireLogger;
   /** At most one warning line per reason per this many ms. */
   warnIntervalMs?: number;
   /** Clock for the warning rate limit (tests). */
@@ -64,14 +64,14 @@ type AnyHandler<C> = (payload: unknown, msgid: number, conn: C, userData: unknow
  */
 export class MessageRouter<C = unknown> {
   private readonly routes = new Map<number, Route<C>>();
-  private readonly logger: Logger;
+  private readonly logger: WireLogger;
   private readonly throttle: LogThrottle;
   private readonly counts: MessageRouterStats = { handled: 0, unknownMsgid: 0, badBody: 0, handlerErrors: 0 };
 
   constructor(options: MessageRouterOptions = {}) {
     const warnIntervalMs = options.warnIntervalMs ?? DEFAULTS.warnIntervalMs;
     checkOption(Number.isFinite(warnIntervalMs) && warnIntervalMs >= 0, 'warnIntervalMs', 'must be a number >= 0');
-    this.logger = (options.logger ?? silentLogger()).child({ component: 'router' });
+    this.logger = (options.logger ?? silentWireLogger()).child({ component: 'router' });
     this.throttle = new LogThrottle(warnIntervalMs, options.now);
   }
 

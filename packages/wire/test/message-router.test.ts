@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import type { Logger } from '../src/logger.js';
+import type { WireLogger as Logger } from '../src/wire-logger.js';
 import { MessageId, encodeBody } from '@lars/proto';
 import { ErrorCode, LarsError } from '../src/errors.js';
 import { DispatchOutcome, MessageRouter } from '../src/message-router.js';

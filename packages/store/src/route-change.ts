@@ -1,6 +1,6 @@
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { intToIp } from '@lars/proto';
-import { ErrorCode, LarsError } from '@lars/reactor';
+import { ErrorCode, LarsError } from '@lars/wire';
 
 /** One edit of RouteData. `ip` is the unsigned IPv4 number (ipToInt). */
 export type RouteEdit =

@@ -5,8 +5,8 @@ import type { MessageId, MessageMap } from '@lars/proto';
 import { checkOption } from './errors.js';
 import { DatagramError, HEADER_BYTES, MAX_UDP_BODY_BYTES, datagramError, encodeFrame } from './frame-codec.js';
 import { LogThrottle } from './log-throttle.js';
-import { silentLogger } from './logger.js';
-import type { Logger } from './logger.js';
+import { silentWireLogger } from './wire-logger.js';
+import type { WireLogger } from './wire-logger.js';
 import { DispatchOutcome } from './message-router.js';
 import { SendOutcome } from './send-outcome.js';
 
@@ -38,7 +38,7 @@ export interface UdpEndpointOptions {
   /** SO_RCVBUF / SO_SNDBUF, bytes; the OS default when absent. */
   recvBufferSize?: number;
   sendBufferSize?: number;
-  logger?: Logger;
+  logger?: WireLogger;
   warnIntervalMs?: number;
 }
 
@@ -67,7 +67,7 @@ export abstract class UdpEndpoint {
   readonly maxBodyBytes: number;
 
   protected readonly socket: Socket;
-  protected readonly logger: Logger;
+  protected readonly logger: WireLogger;
   private readonly counters: UdpStats = newUdpStats();
   private readonly throttle: LogThrottle;
   private readonly logPeer: string | undefined;
@@ -86,7 +86,7 @@ export abstract class UdpEndpoint {
     );
     checkOption(warnIntervalMs >= 0, 'warnIntervalMs', 'must be >= 0');
     this.logPeer = setup.peer;
-    this.logger = (options.logger ?? silentLogger()).child({ component: setup.component });
+    this.logger = (options.logger ?? silentWireLogger()).child({ component: setup.component });
     this.throttle = new LogThrottle(warnIntervalMs);
     this.socket = createSocket({
       type: 'udp4',

@@ -1,0 +1,6 @@
+// What tests and benchmarks need beyond the public API; not a stable surface.
+export * from './index.js';
+export { RouteTable, buildRouteTable } from './route-table.js';
+export type { RouteTableBuild, TruncatedRoute } from './route-table.js';
+export { LOAD_ROUTES_SQL } from './route-store.js';
+export type { RouteKey, RouteRow } from './route-store.js';
