@@ -21,7 +21,7 @@
 set -euo pipefail
 
 readonly ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-readonly SCHEMA_SQL="$ROOT/sql/lars_dns.sql"
+readonly MIGRATE_CLI="packages/store/src/migrate-cli.ts"
 readonly SAMPLE_SQL="$ROOT/sql/lars_dns_sample.sql"
 readonly DB_NAME="lars_dns"
 readonly ADMIN_PASSWD="${LARS_MYSQL_ADMIN_PASSWD:-lars_admin}"
@@ -219,19 +219,36 @@ sql_string() {
   printf "'%s'" "${s//\'/\'\'}"
 }
 
-# Creates lars_dns, loads sample routes into an empty RouteData, creates the
-# users. Safe to run on every start.
+# True when lars_dns records the newest migration file's version: a restart
+# then skips starting Node for the runner (which would find nothing to do).
+schema_current() {
+  local files newest applied
+  files=("$ROOT"/packages/store/migrations/[0-9][0-9][0-9][0-9]-*.sql)
+  newest="${files[-1]##*/}"
+  applied="$(sql_client --batch --skip-column-names "$DB_NAME" \
+    -e 'SELECT COALESCE(MAX(version), 0) FROM SchemaVersion' 2>/dev/null)" || return 1
+  [[ "$applied" == "$((10#${newest%%-*}))" ]]
+}
+
+# Applies the schema migrations to lars_dns through the runner, as lars_admin
+# over TCP (the runner is Node: it cannot use the OS user's socket login).
+migrate_schema() {
+  local port="$1"
+  schema_current && return 0
+  [[ -d "$ROOT/node_modules" ]] \
+    || die "node_modules is missing: run ./run_lars.sh up (or pnpm install) first; the schema is applied by $MIGRATE_CLI"
+  (cd "$ROOT" && LARS_MYSQL_ADMIN_PASSWD="$ADMIN_PASSWD" node --conditions=lars-source --import tsx "$MIGRATE_CLI" \
+    --host 127.0.0.1 --port "$port" --database "$DB_NAME" --admin-user lars_admin) \
+    | sed 's/^/mysql-local: /' || die "applying the schema migrations to $DB_NAME failed (see above)"
+}
+
+# Creates lars_dns and the users, applies the schema migrations, loads sample
+# routes into an empty RouteData. Safe to run on every start.
 provision() {
-  local admin_pw app_pw host route_rows
+  local port="$1" admin_pw app_pw host route_rows
   admin_pw="$(sql_string "$ADMIN_PASSWD")"
   app_pw="$(sql_string "$APP_PASSWD")"
   sql_client -e "CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
-  sql_client "$DB_NAME" <"$SCHEMA_SQL"
-  route_rows="$(sql_client --batch --skip-column-names "$DB_NAME" -e 'SELECT COUNT(*) FROM RouteData')"
-  if [[ "$route_rows" == 0 ]]; then
-    info "loading sample routes into $DB_NAME"
-    sql_client "$DB_NAME" <"$SAMPLE_SQL"
-  fi
   # In GRANT, `_` is a wildcard: escape it so `lars\_dns` means exactly lars_dns.
   for host in 127.0.0.1 localhost; do
     sql_client <<SQL
@@ -244,6 +261,12 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON \`lars\\_dns\`.* TO 'lars'@'$host';
 GRANT SELECT, INSERT, UPDATE, DELETE ON \`lars\\_test\\_%\`.* TO 'lars'@'$host';
 SQL
   done
+  migrate_schema "$port"
+  route_rows="$(sql_client --batch --skip-column-names "$DB_NAME" -e 'SELECT COUNT(*) FROM RouteData')"
+  if [[ "$route_rows" == 0 ]]; then
+    info "loading sample routes into $DB_NAME"
+    sql_client "$DB_NAME" <"$SAMPLE_SQL"
+  fi
 }
 
 # Starts (if needed) and provisions the server of data dir $2 on port $1.
@@ -270,7 +293,7 @@ start_server() {
   log_offset="$(stat -c %s "$LOG_FILE" 2>/dev/null || echo 0)"
   launched_pid="$(launch_server "$port")"
   wait_until_up "$port" "$launched_pid" "$log_offset"
-  provision
+  provision "$port"
   info "running on 127.0.0.1:$port (data dir $DATA_DIR, log $LOG_FILE)"
 }
 

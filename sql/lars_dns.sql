@@ -1,48 +1,61 @@
--- Lars route DNS schema. Re-runnable (IF NOT EXISTS / INSERT IGNORE) and
--- database-agnostic: run it with the target database selected (the local
--- MySQL script uses lars_dns, tests use lars_test_<random>).
+-- The Lars route store schema as the migrations in packages/store/migrations
+-- produce it: SHOW CREATE TABLE of a freshly migrated database.
+-- Generated documentation, checked by packages/store/test/migrations.test.ts:
+-- do not edit it and do not load it; apply the schema with
+--   ./run_lars.sh db migrate
+-- After adding a migration, regenerate this file with
+--   pnpm exec vitest run packages/store/test/migrations.test.ts -u
 
--- One row per host of a route. The unique key makes adding a host twice a
--- no-op instead of a duplicate (a fix over the original schema).
-CREATE TABLE IF NOT EXISTS RouteData (
-  id         INT UNSIGNED NOT NULL AUTO_INCREMENT,
-  modid      INT          NOT NULL,
-  cmdid      INT          NOT NULL,
-  serverip   INT UNSIGNED NOT NULL,
-  serverport INT UNSIGNED NOT NULL,
-  PRIMARY KEY (id),
-  UNIQUE KEY uk_route_host (modid, cmdid, serverip, serverport)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE `RouteChange` (
+  `id` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  `modid` int(11) NOT NULL,
+  `cmdid` int(11) NOT NULL,
+  `version` bigint(20) unsigned NOT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
--- Single row (id = 1) bumped by every route change; the DNS polls it.
-CREATE TABLE IF NOT EXISTS RouteVersion (
-  id      INT          NOT NULL,
-  version INT UNSIGNED NOT NULL DEFAULT 0,
-  PRIMARY KEY (id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE `RouteData` (
+  `id` int(10) unsigned NOT NULL AUTO_INCREMENT,
+  `modid` int(11) NOT NULL,
+  `cmdid` int(11) NOT NULL,
+  `serverip` int(10) unsigned NOT NULL,
+  `serverport` int(10) unsigned NOT NULL,
+  PRIMARY KEY (`id`),
+  UNIQUE KEY `uk_route_host` (`modid`,`cmdid`,`serverip`,`serverport`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
-INSERT IGNORE INTO RouteVersion (id, version) VALUES (1, 0);
+CREATE TABLE `RouteVersion` (
+  `id` int(11) NOT NULL,
+  `version` int(10) unsigned NOT NULL DEFAULT 0,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
--- One row per changed route key, tagged with the RouteVersion it produced.
-CREATE TABLE IF NOT EXISTS RouteChange (
-  id      BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
-  modid   INT             NOT NULL,
-  cmdid   INT             NOT NULL,
-  version BIGINT UNSIGNED NOT NULL,
-  PRIMARY KEY (id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE `SchemaLock` (
+  `id` tinyint(3) unsigned NOT NULL,
+  `owner` varchar(255) DEFAULT NULL,
+  `expires_at` datetime(3) DEFAULT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
--- The reporter's call statistics. ip and caller are unsigned: the original's
--- signed int(11) cannot hold addresses such as 3232235953 in strict mode.
-CREATE TABLE IF NOT EXISTS ServerCallStatus (
-  modid    INT          NOT NULL,
-  cmdid    INT          NOT NULL,
-  ip       INT UNSIGNED NOT NULL,
-  port     INT UNSIGNED NOT NULL,
-  caller   INT UNSIGNED NOT NULL,
-  succ_cnt INT UNSIGNED NOT NULL DEFAULT 0,
-  err_cnt  INT UNSIGNED NOT NULL DEFAULT 0,
-  ts       INT UNSIGNED NOT NULL DEFAULT 0,
-  overload CHAR(1)      NOT NULL DEFAULT '0',
-  PRIMARY KEY (modid, cmdid, ip, port, caller)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE `SchemaVersion` (
+  `version` int(10) unsigned NOT NULL,
+  `name` varchar(100) NOT NULL,
+  `checksum` char(64) NOT NULL,
+  `min_daemon_version` varchar(32) NOT NULL,
+  `applied_at` datetime(3) NOT NULL,
+  `applied_by` varchar(255) NOT NULL,
+  PRIMARY KEY (`version`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
+
+CREATE TABLE `ServerCallStatus` (
+  `modid` int(11) NOT NULL,
+  `cmdid` int(11) NOT NULL,
+  `ip` int(10) unsigned NOT NULL,
+  `port` int(10) unsigned NOT NULL,
+  `caller` int(10) unsigned NOT NULL,
+  `succ_cnt` int(10) unsigned NOT NULL DEFAULT 0,
+  `err_cnt` int(10) unsigned NOT NULL DEFAULT 0,
+  `ts` int(10) unsigned NOT NULL DEFAULT 0,
+  `overload` char(1) NOT NULL DEFAULT '0',
+  PRIMARY KEY (`modid`,`cmdid`,`ip`,`port`,`caller`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createConnection, createPool } from 'mysql2/promise';
 import type { Connection, Pool } from 'mysql2/promise';
+import { migrateDatabase, type MigrationReport } from '@lars/store';
 import { checkOption, ErrorCode, LarsError } from '@lars/wire';
-import { SAMPLE_SQL, SCHEMA_SQL } from './repo-paths.js';
+import { SAMPLE_SQL } from './repo-paths.js';
 
 /** Where the local MySQL is and how to log in; env first, then the script's defaults. */
 export interface MysqlTestEnv {
@@ -21,11 +22,15 @@ export interface TestDatabaseOptions {
   host?: string;
   /** Defaults to LARS_MYSQL_DB_PORT or 3306 (a throwaway server passes its own). */
   port?: number;
+  /** false: leave the database empty (tests of the migrations themselves). Default true. */
+  migrate?: boolean;
 }
 
 export interface TestDatabase extends MysqlTestEnv {
-  /** `lars_test_<random hex>`, holding the tables of sql/lars_dns.sql. */
+  /** `lars_test_<random hex>`, at the newest schema version. */
   readonly name: string;
+  /** What the migration runner did to create it (null with `migrate: false`). */
+  readonly migration: MigrationReport | null;
   /** Admin pool with `name` selected: for fixtures and assertions. */
   readonly admin: Pool;
   /** Drops the database and ends the pool; safe to call twice. */
@@ -88,9 +93,15 @@ export async function runSqlFile(target: MysqlTestEnv, database: string, file: s
   }
 }
 
+/** The admin user's settings for `database`, as the migration runner takes them. */
+export function adminSettings(target: MysqlTestEnv, database: string) {
+  return { host: target.host, port: target.port, user: target.adminUser, password: target.adminPassword, database };
+}
+
 /**
- * Creates a fresh `lars_test_<random>` database from sql/lars_dns.sql, so
- * test files running in parallel never share tables. Call drop() afterwards.
+ * Creates a fresh `lars_test_<random>` database through the schema
+ * migration runner (so every test file exercises it), so test files running
+ * in parallel never share tables. Call drop() afterwards.
  */
 export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const base = mysqlTestEnv();
@@ -108,8 +119,9 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   } finally {
     await conn.end();
   }
+  let migration: MigrationReport | null = null;
   try {
-    await runSqlFile(target, name, SCHEMA_SQL);
+    if (options.migrate !== false) migration = await migrateDatabase(adminSettings(target, name));
   } catch (err) {
     await dropDatabase(target, name).catch(() => undefined);
     throw err;
@@ -127,6 +139,7 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   return {
     ...target,
     name,
+    migration,
     admin,
     drop() {
       dropped ??= (async () => {

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, loadSampleRoutes, mysqlTestEnv, runSqlFile } from '../../test-support/db.js';
+import { migrateDatabase } from '@lars/store';
+import { adminSettings, createTestDatabase, loadSampleRoutes, mysqlTestEnv } from '../../test-support/db.js';
 import type { TestDatabase } from '../../test-support/db.js';
 import { freePort } from '../../test-support/ports.js';
-import { SCHEMA_SQL, VAR_TMP } from '../../test-support/repo-paths.js';
+import { VAR_TMP } from '../../test-support/repo-paths.js';
 import { EXIT_PORT_TAKEN, runMysqlLocal, startThrowawayMysql } from '../../test-support/throwaway-mysql.js';
 
 const EXIT_USAGE = 2;
@@ -112,14 +113,14 @@ describe('mysql-local.sh start on a port taken by another process', () => {
   });
 });
 
-describe('sql/lars_dns.sql in a test database', () => {
+describe('the migrated schema in a test database', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();
   });
   afterAll(() => db.drop());
 
-  it('creates the four InnoDB tables', async () => {
+  it("creates the four InnoDB tables and the migration runner's two", async () => {
     const tables = await rows(
       db,
       'SELECT TABLE_NAME AS t, ENGINE AS e FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
@@ -129,6 +130,8 @@ describe('sql/lars_dns.sql in a test database', () => {
       ['RouteChange', 'InnoDB'],
       ['RouteData', 'InnoDB'],
       ['RouteVersion', 'InnoDB'],
+      ['SchemaLock', 'InnoDB'],
+      ['SchemaVersion', 'InnoDB'],
       ['ServerCallStatus', 'InnoDB'],
     ]);
   });
@@ -148,7 +151,7 @@ describe('sql/lars_dns.sql in a test database', () => {
   });
 
   it('seeds RouteVersion row 1 and stays re-runnable', async () => {
-    await runSqlFile(db, db.name, SCHEMA_SQL);
+    expect(await migrateDatabase(adminSettings(db, db.name))).toMatchObject({ applied: [] });
     const version = await rows(db, 'SELECT id, version FROM RouteVersion');
     expect(version.map((r) => [r.id, r.version])).toEqual([[1, 0]]);
   });
@@ -226,6 +229,9 @@ describe('throwaway server (start-throwaway / stop-throwaway)', () => {
         const [answer] = await conn.query<RowDataPacket[]>('SELECT @@port AS port, COUNT(*) AS n FROM RouteData');
         expect(answer[0].port).toBe(server.port);
         expect(answer[0].n).toBeGreaterThan(0);
+        // Provisioning applied the migrations through the runner.
+        const [schema] = await conn.query<RowDataPacket[]>('SELECT MAX(version) AS v FROM SchemaVersion');
+        expect(schema[0].v).toBeGreaterThanOrEqual(1);
         await conn.query('INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (77, 1, 1, 1)');
       } finally {
         await conn.end();

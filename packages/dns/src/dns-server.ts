@@ -12,7 +12,7 @@ import {
   siblingModule,
 } from '@lars/reactor';
 import { checkOption, ErrorCode, LarsError, encodeFrame, MessageRouter } from '@lars/wire';
-import { describeMysql, MYSQL_DEFAULTS, type MysqlSettings } from '@lars/store';
+import { checkDaemonSchema, describeMysql, MYSQL_DEFAULTS, readPackageVersion, type MysqlSettings } from '@lars/store';
 import type { CheckReply, CheckRequest, LoaderWorkerData } from './route-loader-protocol.js';
 import type { RouteKey } from './route-store.js';
 import { RouteTable } from './route-table.js';
@@ -57,8 +57,11 @@ type DnsConnection = TcpConnection<Subscriber>;
 
 const routeKey = (modid: number, cmdid: number): string => `${modid}:${cmdid}`;
 
+/** This daemon as the schema-version check names it. */
+const DAEMON = { name: 'lars-dns', version: readPackageVersion(new URL('../package.json', import.meta.url)) };
+
 /**
- * The route DNS (daemons.md): answers GetRouteRequest from the served table
+ * The route DNS (docs/architecture.md "DNS"): answers GetRouteRequest from the served table
  * and subscribes the asking connection to the key; a backend loop on a
  * loader worker reloads the table when RouteVersion moves (or every
  * reloadIntervalMs) and pushes each changed route to its subscribers.
@@ -129,6 +132,7 @@ export class DnsServer {
    * listens. Resolves with the bound address.
    */
   async start(): Promise<{ address: string; port: number }> {
+    await this.checkSchema();
     this.logger.info({ mysql: describeMysql(this.mysql) }, 'loading routes');
     while (!this.closed && this.version === null) {
       const ok = await this.runCheck(true);
@@ -139,6 +143,24 @@ export class DnsServer {
     this.logger.info({ ...bound, routes: this.table.routes, version: this.version }, 'DNS serving');
     this.schedule(this.checkIntervalMs);
     return bound;
+  }
+
+  /**
+   * Refuses to start (LARS_SCHEMA_TOO_NEW) when the database's migrations
+   * need a newer daemon. Waits for MySQL as the first load does.
+   */
+  private async checkSchema(): Promise<void> {
+    while (!this.closed) {
+      try {
+        await checkDaemonSchema(this.mysql, DAEMON, this.logger, this.connectTimeoutMs);
+        this.backoff.reset();
+        return;
+      } catch (err) {
+        if (err instanceof LarsError && err.code === ErrorCode.SCHEMA_TOO_NEW) throw err;
+        this.logger.warn({ err: (err as Error).message }, 'schema version check failed; retrying');
+        await new Promise((r) => setTimeout(r, this.backoff.next()));
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -12,8 +12,8 @@ import {
   silentLogger,
   siblingModule,
 } from '@lars/reactor';
-import { checkOption, LarsError, MessageRouter } from '@lars/wire';
-import { describeMysql, MYSQL_DEFAULTS, type MysqlSettings } from '@lars/store';
+import { checkOption, ErrorCode, LarsError, MessageRouter } from '@lars/wire';
+import { checkDaemonSchema, describeMysql, MYSQL_DEFAULTS, readPackageVersion, type MysqlSettings } from '@lars/store';
 import { StatusRecordWriter } from './status-record.js';
 import { WRITER_COUNTERS, type WriterData } from './writer-protocol.js';
 
@@ -53,8 +53,11 @@ const DEFAULTS = {
 
 type ReportStatus = DecodedMessageMap[3];
 
+/** This daemon as the schema-version check names it. */
+const DAEMON = { name: 'lars-reporter', version: readPackageVersion(new URL('../package.json', import.meta.url)) };
+
 /**
- * The reporter (daemons.md): ReportStatusRequests from agents become
+ * The reporter (docs/architecture.md "Reporter"): ReportStatusRequests from agents become
  * ServerCallStatus upserts. The network thread validates each request and
  * hands it to the writer that owns its (modid, cmdid) on a consistent-hash
  * ring, through that writer's bounded SharedArrayBuffer queue; it never waits
@@ -65,6 +68,7 @@ export class ReporterServer {
   readonly writers: number;
   readonly mysql: MysqlSettings;
   private readonly logger: Logger;
+  private readonly connectTimeoutMs: number;
   private readonly tcp: TcpServer;
   private readonly pool: ThreadPool;
   private readonly writerCounters: SharedCounters<(typeof WRITER_COUNTERS)[number]>;
@@ -78,6 +82,7 @@ export class ReporterServer {
     checkOption(Number.isInteger(this.writers) && this.writers >= 1 && this.writers <= 64, 'writers', 'must be 1..64');
     checkOption(Number.isInteger(batchRecords) && batchRecords >= 1, 'batchRecords', 'must be a positive integer');
     this.mysql = { ...MYSQL_DEFAULTS, ...options.mysql };
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     this.logger = (options.logger ?? silentLogger()).child({ component: 'reporter' });
     this.writerCounters = SharedCounters.create(this.writers, WRITER_COUNTERS);
     for (let i = 0; i < this.writers; i++) this.writerCounters.set(i, 'mysqlUp', -1);
@@ -85,7 +90,7 @@ export class ReporterServer {
       mysql: this.mysql,
       counters: this.writerCounters.buffer,
       batchRecords,
-      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+      connectTimeoutMs: this.connectTimeoutMs,
       backoff: { ...DEFAULTS.backoff, ...options.backoff },
     };
     this.pool = new ThreadPool(siblingModule('writer-worker', import.meta.url), {
@@ -107,9 +112,27 @@ export class ReporterServer {
   }
 
   async start(): Promise<{ address: string; port: number }> {
+    await this.checkSchema();
     const bound = await this.tcp.listen();
     this.logger.info({ ...bound, writers: this.writers, mysql: describeMysql(this.mysql) }, 'reporter serving');
     return bound;
+  }
+
+  /**
+   * Refuses to start (LARS_SCHEMA_TOO_NEW) when the database's migrations
+   * need a newer reporter. The reporter starts with MySQL down (its writers
+   * queue and retry), so a check that fails otherwise is logged and skipped.
+   */
+  private async checkSchema(): Promise<void> {
+    try {
+      await checkDaemonSchema(this.mysql, DAEMON, this.logger, this.connectTimeoutMs);
+    } catch (err) {
+      if (err instanceof LarsError && err.code === ErrorCode.SCHEMA_TOO_NEW) {
+        await this.close();
+        throw err;
+      }
+      this.logger.warn({ err: (err as Error).message }, 'schema version not checked; starting anyway');
+    }
   }
 
   /** Stops accepting, lets the writers write what is queued, then stops them. */

@@ -4,8 +4,27 @@
 
 export { mysqlSettingsFromConfig, describeMysql, MYSQL_DEFAULTS } from './mysql-settings.js';
 export type { MysqlSettings } from './mysql-settings.js';
-export { MysqlLink } from './mysql-link.js';
+export { findMysqlConfig } from './mysql-config-file.js';
+export type { FoundMysqlConfig } from './mysql-config-file.js';
+export { connectMysql, MysqlLink } from './mysql-link.js';
 export { changeRoutes, validateRouteEdit, describeRouteEdit } from './route-change.js';
 export type { RouteEdit, RouteEditResult, RouteChangeResult } from './route-change.js';
 export { upsertCallStatus, UPSERT_CALL_STATUS_SQL } from './call-status-sql.js';
 export type { CallStatusRow } from './call-status-sql.js';
+export {
+  classifyMysqlError,
+  isTransientMysqlError,
+  MysqlErrorClass,
+  ROW_ERRNOS,
+  TRANSIENT_CONNECTION_CODES,
+  TRANSIENT_ERRNOS,
+} from './mysql-errors.js';
+export { compareSemver, isSemver } from './semver.js';
+export { checkMigrationSequence, loadMigrations, MIGRATIONS_DIR, parseMigration } from './migrations-files.js';
+export type { Migration, MigrationStatement } from './migrations-files.js';
+export { describeMigrationReport, migrateDatabase, pendingMigrations } from './migrations-runner.js';
+export type { AppliedMigration, MigrateOptions, MigrationReport } from './migrations-runner.js';
+export type { SchemaLockTiming } from './migrations-lock.js';
+export { SCHEMA_LOCK_TABLE, SCHEMA_VERSION_TABLE } from './migrations-tables.js';
+export { checkDaemonSchema, checkSchemaCompatibility, readPackageVersion } from './schema-version-check.js';
+export type { DaemonIdentity, SchemaCompatibility } from './schema-version-check.js';

@@ -1,6 +1,18 @@
 import { createConnection, type Connection } from 'mysql2/promise';
 import type { MysqlSettings } from './mysql-settings.js';
 
+/** One connection to `s.database` as `s.user`. */
+export function connectMysql(s: MysqlSettings, connectTimeoutMs: number): Promise<Connection> {
+  return createConnection({
+    host: s.host,
+    port: s.port,
+    user: s.user,
+    password: s.password,
+    database: s.database,
+    connectTimeout: connectTimeoutMs,
+  });
+}
+
 /**
  * One MySQL connection held by a long-lived worker (the DNS loader, a
  * reporter writer): opened on first use, dropped on any error so the next
@@ -17,15 +29,7 @@ export class MysqlLink {
 
   async get(): Promise<Connection> {
     if (this.conn === null) {
-      const s = this.settings;
-      const c = await createConnection({
-        host: s.host,
-        port: s.port,
-        user: s.user,
-        password: s.password,
-        database: s.database,
-        connectTimeout: this.connectTimeoutMs,
-      });
+      const c = await connectMysql(this.settings, this.connectTimeoutMs);
       c.on('error', () => this.drop(c));
       this.conn = c;
     }

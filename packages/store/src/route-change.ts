@@ -42,7 +42,7 @@ export function validateRouteEdit(edit: RouteEdit): void {
 }
 
 /**
- * THE way routes change (daemons.md): one transaction that locks
+ * THE way routes change (docs/architecture.md "The store"): one transaction that locks
  * RouteVersion, edits RouteData, sets version = GREATEST(UNIX_TIMESTAMP(),
  * version + 1) so two changes in one second still differ, and adds one
  * RouteChange row per changed key with that version. The DNS then pushes the
@@ -55,7 +55,10 @@ export async function changeRoutes(conn: Connection, edits: readonly RouteEdit[]
   try {
     const [locked] = await conn.query<RowDataPacket[]>('SELECT version FROM RouteVersion WHERE id = 1 FOR UPDATE');
     if (locked.length === 0)
-      throw new LarsError(ErrorCode.BAD_CONFIG, 'RouteVersion has no row id 1: load sql/lars_dns.sql');
+      throw new LarsError(
+        ErrorCode.BAD_CONFIG,
+        'RouteVersion has no row id 1: apply the schema with ./run_lars.sh db migrate',
+      );
     const results: RouteEditResult[] = [];
     const changedKeys = new Map<string, { modid: number; cmdid: number }>();
     for (const edit of edits) {

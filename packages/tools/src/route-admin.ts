@@ -3,9 +3,17 @@
 // RouteChange row, RouteVersion) that the DNS pushes to subscribed agents.
 // Input is validated before anything is written.
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
-import { changeRoutes, describeMysql, describeRouteEdit, mysqlSettingsFromConfig, type RouteEdit } from '@lars/store';
+import {
+  changeRoutes,
+  describeMysql,
+  describeRouteEdit,
+  findMysqlConfig,
+  type FoundMysqlConfig,
+  mysqlSettingsFromConfig,
+  type RouteEdit,
+} from '@lars/store';
 import { ipToInt } from '@lars/proto';
-import { Config } from '@lars/reactor';
+import type { Config } from '@lars/reactor';
 import {
   formatUsage,
   flagValue,
@@ -30,7 +38,7 @@ const SPEC: ArgSpec = {
     {
       name: 'conf',
       value: 'FILE',
-      help: 'where MySQL is: the [mysql] section of this file (default conf/lars_dns.conf)',
+      help: 'where MySQL is: the [mysql] section of this file (default: $LARS_CONF, else conf/lars_dns.conf if present; LARS_MYSQL_* variables override either)',
     },
   ],
 };
@@ -118,6 +126,7 @@ async function change(conn: Connection, edit: RouteEdit, io: ToolIO): Promise<vo
 export async function runRouteAdmin(argv: readonly string[], io: ToolIO): Promise<ExitCode> {
   let cmd: Command;
   let config: Config;
+  let found: FoundMysqlConfig;
   try {
     const args = parseArgv(argv, SPEC);
     if (args.help) {
@@ -125,7 +134,8 @@ export async function runRouteAdmin(argv: readonly string[], io: ToolIO): Promis
       return ExitCode.OK;
     }
     cmd = parseCommand(args.positionals);
-    config = Config.load(flagValue(args, 'conf') ?? 'conf/lars_dns.conf', { env: io.env ?? {} });
+    found = findMysqlConfig(flagValue(args, 'conf'), io.env ?? {});
+    config = found.config;
   } catch (err) {
     io.stderr.write(`route: ${(err as Error).message}\n${err instanceof UsageError ? USAGE : ''}`);
     return ExitCode.USAGE;
@@ -136,7 +146,8 @@ export async function runRouteAdmin(argv: readonly string[], io: ToolIO): Promis
     conn = await createConnection({ ...mysql, connectTimeout: 5000 });
   } catch (err) {
     io.stderr.write(
-      `route: cannot reach MySQL ${describeMysql(mysql)}: ${(err as Error).message} (is it running? ./run_lars.sh db)\n`,
+      `route: cannot reach MySQL ${describeMysql(mysql)}: ${(err as Error).message}\n` +
+        `  settings from ${found.from}\n  (is it running? ./run_lars.sh db; or give --conf FILE, LARS_CONF or LARS_MYSQL_DB_HOST/PORT/USER/PASSWD/NAME)\n`,
     );
     return ExitCode.FAILED;
   }

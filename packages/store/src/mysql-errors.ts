@@ -1,0 +1,103 @@
+// What a failed MySQL call means for whoever retries it. The code lists are
+// written once here; callers switch on the class, never on codes.
+
+/** What to do about a failed MySQL call. */
+export const MysqlErrorClass = {
+  /** The server or the connection was not there, or the statement lost a race: retry the same work later. */
+  TRANSIENT: 'transient',
+  /** This row's data is unacceptable: retrying it fails again, the other rows may go through. */
+  ROW: 'row',
+  /** Nothing will work until someone fixes the setup (credentials, database, schema, SQL). */
+  FATAL: 'fatal',
+} as const;
+export type MysqlErrorClass = (typeof MysqlErrorClass)[keyof typeof MysqlErrorClass];
+
+/** Node socket and mysql2 protocol error codes (`err.code`) of a connection that failed or went away. */
+export const TRANSIENT_CONNECTION_CODES = [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+] as const;
+
+/** Server and client error numbers (`err.errno`) worth retrying. */
+export const TRANSIENT_ERRNOS = {
+  1040: 'too many connections',
+  1047: 'node not ready (Galera WSREP not prepared)',
+  1053: 'server shutdown in progress',
+  1205: 'lock wait timeout',
+  1213: 'deadlock',
+  1290: 'read-only (--read-only, a node not yet synced)',
+  1927: 'connection killed',
+  2002: 'cannot connect (socket)',
+  2003: 'cannot connect (TCP)',
+  2006: 'server has gone away',
+  2013: 'lost connection during query',
+  4031: 'disconnected by the server (idle timeout)',
+} as const;
+
+/** Server error numbers of one row's data (strict mode rejects the value, or a key conflicts). */
+export const ROW_ERRNOS = {
+  1048: 'column cannot be null',
+  1062: 'duplicate entry',
+  1263: 'NULL supplied to a NOT NULL column',
+  1264: 'out of range value',
+  1265: 'data truncated',
+  1292: 'incorrect value (date, time, number)',
+  1366: 'incorrect integer or string value',
+  1367: 'illegal value',
+  1406: 'data too long',
+  1411: 'incorrect value for a function',
+  1451: 'row still referenced (foreign key)',
+  1452: 'referenced row missing (foreign key)',
+  1690: 'value out of range in an expression',
+  3819: 'check constraint violated (MySQL)',
+  4025: 'check constraint violated (MariaDB)',
+} as const;
+
+const transientCodes: ReadonlySet<string> = new Set(TRANSIENT_CONNECTION_CODES);
+const transientErrnos: ReadonlySet<number> = new Set(Object.keys(TRANSIENT_ERRNOS).map(Number));
+const rowErrnos: ReadonlySet<number> = new Set(Object.keys(ROW_ERRNOS).map(Number));
+
+/** Causes looked through at most: a wrapper of a wrapper of the driver's error. */
+const MAX_CAUSE_DEPTH = 4;
+
+function classifyOne(err: { code?: unknown; errno?: unknown }): MysqlErrorClass | null {
+  if (typeof err.errno === 'number') {
+    if (transientErrnos.has(err.errno)) return MysqlErrorClass.TRANSIENT;
+    if (rowErrnos.has(err.errno)) return MysqlErrorClass.ROW;
+  }
+  if (typeof err.code === 'string' && transientCodes.has(err.code)) return MysqlErrorClass.TRANSIENT;
+  return null;
+}
+
+/**
+ * Classifies an error thrown by mysql2 (or a Node socket under it). A
+ * wrapping error is looked through its `cause` chain, and an AggregateError
+ * (one connect attempt per address) through its `errors`; anything
+ * unrecognised is fatal, so an unknown failure is never retried forever.
+ */
+export function classifyMysqlError(err: unknown): MysqlErrorClass {
+  let current: unknown = err;
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH && typeof current === 'object' && current !== null; depth++) {
+    const found = classifyOne(current as { code?: unknown; errno?: unknown });
+    if (found !== null) return found;
+    if (current instanceof AggregateError && current.errors.length > 0) {
+      const classes = current.errors.map(classifyMysqlError);
+      return classes.every((c) => c === MysqlErrorClass.TRANSIENT) ? MysqlErrorClass.TRANSIENT : MysqlErrorClass.FATAL;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return MysqlErrorClass.FATAL;
+}
+
+/** True when retrying the same work later may succeed. */
+export function isTransientMysqlError(err: unknown): boolean {
+  return classifyMysqlError(err) === MysqlErrorClass.TRANSIENT;
+}
