@@ -17,6 +17,12 @@ export interface AgentSocketsOptions {
   /** SO_RCVBUF of each socket, bytes. */
   recvBufferSize?: number;
   logger?: WireLogger;
+  /**
+   * The socket of port `portIndex` (0..2) found the agent unreachable (an
+   * ICMP port, host or network unreachable came back); `error` is
+   * LARS_AGENT_UNREACHABLE, naming the port, with the socket error as cause.
+   */
+  onUnreachable?: (portIndex: number, error: LarsClientError) => void;
 }
 
 /** Sums of the three sockets' counters that the client reports. */
@@ -25,6 +31,13 @@ export interface AgentSocketsStats {
   sendFailures: number;
   badReplies: number;
 }
+
+/**
+ * Socket errors that mean no agent can get the datagram: ICMP port
+ * unreachable (nothing listens on the port: the agent is not running) and
+ * host/network unreachable. Other errors are only counted.
+ */
+const UNREACHABLE_ERRNOS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
  * The SDK's three connected UDP sockets, one per agent port: a request for
@@ -41,10 +54,19 @@ export class AgentSockets implements AgentLink {
   private refused = 0;
 
   constructor(options: AgentSocketsOptions) {
+    const { host, router, recvBufferSize, logger, onUnreachable } = options;
     for (let i = 0; i < AGENT_PORTS; i++) {
       const port = options.basePort + i;
-      const { host, router, recvBufferSize, logger } = options;
-      this.sockets.push(new UdpClient({ host, port, router, recvBufferSize, logger }));
+      // One closure per socket, made once: the error path allocates only the error it reports.
+      const onError =
+        onUnreachable === undefined
+          ? undefined
+          : (err: NodeJS.ErrnoException): void => {
+              if (err.code === undefined || !UNREACHABLE_ERRNOS.has(err.code)) return;
+              const why = `the agent at ${host}:${port} is unreachable (${err.code}: is it running?)`;
+              onUnreachable(i, new LarsClientError(ClientErrorCode.AGENT_UNREACHABLE, why, { cause: err }));
+            };
+      this.sockets.push(new UdpClient({ host, port, router, recvBufferSize, logger, onError }));
     }
     this.ready = this.connectAll(options.host, options.basePort);
   }

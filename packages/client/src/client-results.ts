@@ -14,7 +14,7 @@ export interface HostAddress {
  * - `SUCC`: `host` is the host to call now;
  * - `OVERLOAD`: every host of the route is overloaded, do not call;
  * - `NOEXIST`: the agent has no host for the key (unknown route, or a route with no host);
- * - `SYSTEM_ERROR`: no usable answer; `error.code` says why (e.g. `LARS_TIMEOUT`).
+ * - `SYSTEM_ERROR`: no usable answer; `error.code` says why (e.g. `LARS_AGENT_UNREACHABLE`: the agent is not running).
  */
 export type GetHostResult =
   | { ret: typeof RetCode.SUCC; host: HostAddress }
@@ -48,13 +48,19 @@ export interface ClientStats {
   replies: number;
   /** Requests that got no reply after every attempt (resolved SYSTEM_ERROR / LARS_TIMEOUT). */
   timeouts: number;
+  /**
+   * Requests settled at once because the agent's port was unreachable
+   * (resolved SYSTEM_ERROR / LARS_AGENT_UNREACHABLE; concurrent getRoute
+   * calls sharing one request count once, as for `timeouts`).
+   */
+  unreachable: number;
   /** Requests sent again after an attempt timed out. */
   retries: number;
   /** Replies dropped: unknown or expired seq, or a seq whose (modid, cmdid) differs, or an unasked route. */
   staleReplies: number;
   /** Reports sent (fire and forget). */
   reports: number;
-  /** Sends the socket refused or reported failed (e.g. ICMP port unreachable from a dead agent). */
+  /** Sends the socket refused or reported failed, and socket errors (e.g. each ICMP port unreachable from a dead agent). */
   sendFailures: number;
   /** Datagrams from the agent that were not a well-formed frame, had an unexpected msgid, or did not decode. */
   badReplies: number;

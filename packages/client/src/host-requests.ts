@@ -3,17 +3,16 @@ import type { DecodedMessageMap, GetHostRequest } from '@lars/proto';
 import type { AgentLink } from './agent-sockets.js';
 import { ClientErrorCode, LarsClientError } from './client-errors.js';
 import type { GetHostResult } from './client-results.js';
-import type { PendingEntry, PendingRequestsOptions } from './pending-requests.js';
+import type { PendingRequestsOptions } from './pending-requests.js';
 import { RequestTable } from './request-table.js';
+import type { KeyedEntry } from './request-table.js';
 
 export interface HostRequestsOptions extends PendingRequestsOptions {
   /** The seq of the first request (tests start near 2^32 to see it wrap). */
   firstSeq?: number;
 }
 
-interface HostEntry extends PendingEntry<number> {
-  readonly modid: number;
-  readonly cmdid: number;
+interface HostEntry extends KeyedEntry<number> {
   resolve: (result: GetHostResult) => void;
 }
 
@@ -75,12 +74,6 @@ export class HostRequests extends RequestTable<number, HostEntry> {
     entry.resolve(toResult(res));
   }
 
-  /** Settles every pending request with SYSTEM_ERROR `error`; later requests get it at once. */
-  close(error: LarsClientError): void {
-    this.closedWith = error;
-    for (const entry of this.pending.drain()) entry.resolve({ ret: RetCode.SYSTEM_ERROR, error });
-  }
-
   /** @internal PendingHandlers: an attempt timed out and a retry is left. */
   resend(entry: HostEntry): void {
     this.sendRequest(entry.key, entry.modid, entry.cmdid);
@@ -90,7 +83,11 @@ export class HostRequests extends RequestTable<number, HostEntry> {
   expire(entry: HostEntry): void {
     const { modid, cmdid, key, attempts } = entry;
     const why = `no reply from the agent for get_host ${modid}/${cmdid} (seq ${key}) after ${attempts} attempt(s) of ${this.pending.timeoutMs} ms`;
-    entry.resolve({ ret: RetCode.SYSTEM_ERROR, error: new LarsClientError(ClientErrorCode.TIMEOUT, why) });
+    this.settle(entry, new LarsClientError(ClientErrorCode.TIMEOUT, why));
+  }
+
+  protected override settle(entry: HostEntry, error: LarsClientError): void {
+    entry.resolve({ ret: RetCode.SYSTEM_ERROR, error });
   }
 
   // One executor for every request, so a request allocates no closure of its own.

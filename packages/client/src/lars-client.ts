@@ -4,6 +4,8 @@ import type { DecodedMessageMap, HostInfo, ReportRequest } from '@lars/proto';
 import { checkOption, ErrorCode, LarsError, MessageRouter, silentWireLogger } from '@lars/wire';
 import type { WireLogger } from '@lars/wire';
 import type { UdpClient } from '@lars/wire';
+import { MAX_BASE_PORT, resolveAgentAddress } from './agent-address.js';
+import type { AgentEnv } from './agent-address.js';
 import { AgentSockets } from './agent-sockets.js';
 import { ClientErrorCode, LarsClientError } from './client-errors.js';
 import type { CallResult, ClientStats, GetHostResult, GetRouteResult, HostAddress } from './client-results.js';
@@ -12,10 +14,19 @@ import { RouteRequests } from './route-requests.js';
 
 /** Options of a {@link LarsClient}; every field is optional. */
 export interface LarsClientOptions {
-  /** Address of the local LB agent. Default `127.0.0.1`. */
+  /** Address of the local LB agent. Default: `LARS_AGENT_IP` from {@link env} when set, else `127.0.0.1`. */
   host?: string;
-  /** First of the agent's three UDP ports: (modid, cmdid) goes to `basePort + (modid + cmdid) % 3`. Default 8888. */
+  /**
+   * First of the agent's three UDP ports: (modid, cmdid) goes to `basePort + (modid + cmdid) % 3`.
+   * Default: `LARS_AGENT_BASE_PORT` from {@link env} when set, else 8888.
+   */
   basePort?: number;
+  /**
+   * Where `LARS_AGENT_IP` / `LARS_AGENT_BASE_PORT` are read when `host` /
+   * `basePort` are not given (an empty value counts as unset). Default
+   * `process.env`, read once by the constructor; pass `{}` to ignore the environment.
+   */
+  env?: AgentEnv;
   /** Time allowed for each attempt of a request, ms. Default 100. */
   timeoutMs?: number;
   /** Extra attempts after a timeout (so `1 + retries` attempts in all). Default 2. */
@@ -34,9 +45,8 @@ export interface LarsClientOptions {
   logger?: WireLogger;
 }
 
+// The agent address's defaults are AGENT_DEFAULTS (agent-address.ts), shared with the tools.
 const DEFAULTS = {
-  host: '127.0.0.1',
-  basePort: 8888,
   timeoutMs: 100,
   retries: 2,
   routeWaitAttempts: 3,
@@ -54,6 +64,10 @@ function checkKey(modid: number, cmdid: number): void {
   checkOption(Number.isInteger(cmdid) && cmdid >= 0 && cmdid <= MAX_ID, 'cmdid', `must be an integer 0..${MAX_ID}`);
 }
 
+function retOf(result: GetRouteResult): RetCode {
+  return result.ret;
+}
+
 function elapsedMs(start: number): number {
   return Math.max(0, Math.round(performance.now() - start));
 }
@@ -64,7 +78,10 @@ function elapsedMs(start: number): number {
  *
  * One client serves a whole application: any number of calls may be in
  * flight at once. Every request has a timeout and bounded retries, so every
- * promise settles. Outcomes the caller must handle (OVERLOAD, NOEXIST,
+ * promise settles; when nothing listens on the agent's port (the kernel
+ * reports ICMP port unreachable), the calls pending on that port settle at
+ * once with `LARS_AGENT_UNREACHABLE`, and the next call is sent as usual
+ * (no "down" state to recover from). Outcomes the caller must handle (OVERLOAD, NOEXIST,
  * SYSTEM_ERROR) are values; the client throws only for misuse: invalid
  * arguments (LarsError `LARS_BAD_OPTION`) or use after close (`LARS_CLOSED`).
  * Its sockets keep the process alive until {@link LarsClient.close}.
@@ -113,19 +130,21 @@ export class LarsClient {
   /**
    * Creates the client and starts connecting its sockets (requests made
    * before that finishes wait for it).
-   * @throws LarsError `LARS_BAD_OPTION` naming an invalid option.
+   * @throws LarsError `LARS_BAD_OPTION` naming an invalid option, or the
+   *   environment variable and value that is malformed.
    */
   constructor(options: LarsClientOptions = {}) {
-    this.host = options.host ?? DEFAULTS.host;
-    this.basePort = options.basePort ?? DEFAULTS.basePort;
+    const agent = resolveAgentAddress({ host: options.host, basePort: options.basePort }, options.env ?? process.env);
+    this.host = agent.host;
+    this.basePort = agent.basePort;
     this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
     this.retries = options.retries ?? DEFAULTS.retries;
     this.routeWaitAttempts = options.routeWaitAttempts ?? DEFAULTS.routeWaitAttempts;
     this.routeWaitIntervalMs = options.routeWaitIntervalMs ?? DEFAULTS.routeWaitIntervalMs;
     // Everything is checked before a socket is opened, so a rejected client leaks nothing.
     checkOption(typeof this.host === 'string' && this.host.length > 0, 'host', 'must be a non-empty string');
-    const portOk = Number.isInteger(this.basePort) && this.basePort >= 1 && this.basePort <= 65533;
-    checkOption(portOk, 'basePort', 'must be an integer 1..65533 (the agent uses basePort..basePort+2)');
+    const portOk = Number.isInteger(this.basePort) && this.basePort >= 1 && this.basePort <= MAX_BASE_PORT;
+    checkOption(portOk, 'basePort', `must be an integer 1..${MAX_BASE_PORT} (the agent uses basePort..basePort+2)`);
     checkOption(Number.isFinite(this.timeoutMs) && this.timeoutMs > 0, 'timeoutMs', 'must be a number > 0');
     checkOption(Number.isInteger(this.retries) && this.retries >= 0, 'retries', 'must be an integer >= 0');
     const attemptsOk = Number.isInteger(this.routeWaitAttempts) && this.routeWaitAttempts >= 1;
@@ -146,6 +165,7 @@ export class LarsClient {
       router,
       recvBufferSize,
       logger: options.logger,
+      onUnreachable: this.onUnreachable,
     });
     const timing = { timeoutMs: this.timeoutMs, retries: this.retries };
     this.hosts = new HostRequests(this.sockets, timing);
@@ -166,7 +186,7 @@ export class LarsClient {
    */
   regInit(modid: number, cmdid: number): Promise<RetCode> {
     this.checkUsable(modid, cmdid);
-    return this.waitForRoute(modid, cmdid);
+    return this.waitForRoute(modid, cmdid).then(retOf);
   }
 
   /**
@@ -210,14 +230,18 @@ export class LarsClient {
 
   /**
    * Every host of the route of (modid, cmdid) as the agent holds it.
-   * Concurrent calls for the same key share one request.
+   * Concurrent calls for the same key share one request. The first call on
+   * a key this client has not used yet waits for the route like
+   * {@link regInit} (the agent answers with no host while it pulls it), as
+   * the first {@link getHost} does.
    * @returns `SUCC` with at least one host, `NOEXIST` with none (unknown
-   *   route, or not pulled yet: see {@link regInit}), or `SYSTEM_ERROR`.
+   *   route, or a route with no host), or `SYSTEM_ERROR`.
    * @throws LarsError `LARS_BAD_OPTION` for an invalid modid/cmdid, `LARS_CLOSED` after close().
    */
   getRoute(modid: number, cmdid: number): Promise<GetRouteResult> {
     this.checkUsable(modid, cmdid);
-    return this.routeOf(modid, cmdid);
+    if (this.isSeen(modid, cmdid)) return this.routeOf(modid, cmdid);
+    return this.waitForRoute(modid, cmdid);
   }
 
   /**
@@ -270,6 +294,7 @@ export class LarsClient {
       sent: socket.sent,
       replies: this.hosts.replies + this.routes.replies,
       timeouts: this.hosts.timeouts + this.routes.timeouts,
+      unreachable: this.hosts.unreachable + this.routes.unreachable,
       retries: this.hosts.retries + this.routes.retries,
       staleReplies: this.hosts.staleReplies + this.routes.staleReplies,
       reports: this.reportsSent,
@@ -299,13 +324,14 @@ export class LarsClient {
     }
   }
 
-  private async waitForRoute(modid: number, cmdid: number): Promise<RetCode> {
+  /** Asks for the route up to routeWaitAttempts times while it has no host; a key still empty then counts as seen. */
+  private async waitForRoute(modid: number, cmdid: number): Promise<GetRouteResult> {
     for (let attempt = 1; ; attempt++) {
       const result = await this.routeOf(modid, cmdid);
-      if (result.ret !== RetCode.NOEXIST) return result.ret;
+      if (result.ret !== RetCode.NOEXIST) return result;
       if (attempt >= this.routeWaitAttempts) {
         this.markSeen(modid, cmdid);
-        return RetCode.NOEXIST;
+        return result;
       }
       await sleep(this.routeWaitIntervalMs);
     }
@@ -348,6 +374,11 @@ export class LarsClient {
     }
     cmdids.add(cmdid);
   }
+
+  private readonly onUnreachable = (portIndex: number, error: LarsClientError): void => {
+    this.hosts.failPort(portIndex, error);
+    this.routes.failPort(portIndex, error);
+  };
 
   private readonly onHostResponse = (res: DecodedMessageMap[typeof MessageId.GetHostResponse]): void => {
     this.hosts.onResponse(res);

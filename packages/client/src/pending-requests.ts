@@ -127,6 +127,23 @@ export class PendingRequests<K, E extends PendingEntry<K>> {
     return all;
   }
 
+  /**
+   * Removes every entry `match` accepts and returns them, in deadline order
+   * (to be settled by the owner). O(size): for rare events (a port found
+   * unreachable), not for the per-request path.
+   */
+  takeWhere(match: (entry: E) => boolean): E[] {
+    const taken: E[] = [];
+    // Deleting the entry being visited is safe while iterating a Map.
+    for (const entry of this.entries.values()) {
+      if (!match(entry)) continue;
+      this.entries.delete(entry.key);
+      taken.push(entry);
+    }
+    if (this.entries.size === 0) this.stopTimer();
+    return taken;
+  }
+
   /** Resends or expires every entry due at `now`. The timer calls it; exposed for tests. */
   tick(now: number = this.now()): void {
     for (const entry of this.entries.values()) {

@@ -2,12 +2,10 @@ import { intToIp, MessageId, RetCode } from '@lars/proto';
 import type { DecodedMessageMap } from '@lars/proto';
 import { ClientErrorCode, LarsClientError } from './client-errors.js';
 import type { GetRouteResult, HostAddress } from './client-results.js';
-import type { PendingEntry } from './pending-requests.js';
 import { RequestTable } from './request-table.js';
+import type { KeyedEntry } from './request-table.js';
 
-interface RouteEntry extends PendingEntry<string> {
-  readonly modid: number;
-  readonly cmdid: number;
+interface RouteEntry extends KeyedEntry<string> {
   /** Every caller waiting for this key's route. */
   readonly waiters: Array<(result: GetRouteResult) => void>;
 }
@@ -55,12 +53,6 @@ export class RouteRequests extends RequestTable<string, RouteEntry> {
     for (const resolve of entry.waiters) resolve(toResult(res));
   }
 
-  /** Settles every waiting call with SYSTEM_ERROR `error`; later requests get it at once. */
-  close(error: LarsClientError): void {
-    this.closedWith = error;
-    for (const entry of this.pending.drain()) settleAll(entry, error);
-  }
-
   /** @internal PendingHandlers: an attempt timed out and a retry is left. */
   resend(entry: RouteEntry): void {
     this.sendRequest(entry.modid, entry.cmdid);
@@ -69,7 +61,12 @@ export class RouteRequests extends RequestTable<string, RouteEntry> {
   /** @internal PendingHandlers: the last attempt timed out. */
   expire(entry: RouteEntry): void {
     const why = `no reply from the agent for get_route ${entry.modid}/${entry.cmdid} after ${entry.attempts} attempt(s) of ${this.pending.timeoutMs} ms`;
-    settleAll(entry, new LarsClientError(ClientErrorCode.TIMEOUT, why));
+    this.settle(entry, new LarsClientError(ClientErrorCode.TIMEOUT, why));
+  }
+
+  /** Every waiter gets its own result (and `hosts` array). */
+  protected override settle(entry: RouteEntry, error: LarsClientError): void {
+    for (const resolve of entry.waiters) resolve(systemError(error));
   }
 
   private sendRequest(modid: number, cmdid: number): boolean {
@@ -79,10 +76,6 @@ export class RouteRequests extends RequestTable<string, RouteEntry> {
 
 function systemError(error: LarsClientError): GetRouteResult {
   return { ret: RetCode.SYSTEM_ERROR, hosts: [], error };
-}
-
-function settleAll(entry: RouteEntry, error: LarsClientError): void {
-  for (const resolve of entry.waiters) resolve(systemError(error));
 }
 
 function toResult(res: DecodedMessageMap[typeof MessageId.ApiGetRouteResponse]): GetRouteResult {

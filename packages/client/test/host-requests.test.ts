@@ -114,4 +114,29 @@ describe('HostRequests', () => {
     const after = hosts.request(3, 3);
     for (const r of await Promise.all([...pending, after])) expect(r).toEqual({ ret: RetCode.SYSTEM_ERROR, error });
   });
+
+  it('failPort settles, counted, exactly the requests on that agent port; the next request is sent as usual', async () => {
+    const link = recordingLink();
+    const hosts = new HostRequests(link, { timeoutMs: 10_000 });
+    // (modid + cmdid) % 3: ports 0, 1, 0, 2.
+    const onPort0 = [hosts.request(1, 2), hosts.request(3, 3)];
+    const onPort1 = hosts.request(2, 2);
+    const onPort2 = hosts.request(1, 1);
+    const error = new LarsClientError(ClientErrorCode.AGENT_UNREACHABLE, 'nothing on port 0');
+    hosts.failPort(0, error);
+    for (const r of await Promise.all(onPort0)) expect(r).toEqual({ ret: RetCode.SYSTEM_ERROR, error });
+    expect(hosts.unreachable).toBe(2);
+    expect(hosts.inFlight).toBe(2);
+    hosts.failPort(0, error);
+    expect(hosts.unreachable).toBe(2);
+    const again = hosts.request(1, 2);
+    expect(link.sent).toHaveLength(5);
+    for (const s of link.sent.slice(2)) hosts.onResponse(response(s.seq, s.modid, s.cmdid, RetCode.NOEXIST));
+    expect(await Promise.all([onPort1, onPort2, again])).toEqual([
+      { ret: RetCode.NOEXIST },
+      { ret: RetCode.NOEXIST },
+      { ret: RetCode.NOEXIST },
+    ]);
+    expect(hosts).toMatchObject({ unreachable: 2, inFlight: 0, timeouts: 0 });
+  });
 });

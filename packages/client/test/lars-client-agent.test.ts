@@ -15,6 +15,7 @@ const ROUTES = new Map<string, string[]>([
   ['101:1', ['10.1.1.1:1001', '10.1.1.2:1002']],
   ['102:1', ['10.1.2.1:2001']],
   ['103:1', ['192.168.1.177:3001']],
+  ['104:1', ['10.1.4.1:4001', '10.1.4.2:4002']],
   ['120:1', ['10.3.0.1:3000']],
 ]);
 const BUSY_KEYS = [110, 111, 112, 113, 114, 115].map((modid) => [modid, 2] as const);
@@ -76,6 +77,15 @@ describe('LarsClient with the real agent', () => {
     expect(c.stats().replies).toBeGreaterThanOrEqual(2);
   });
 
+  it('the first getRoute on a key the agent has not pulled yet returns its hosts (no NOEXIST)', async () => {
+    const c = client();
+    const route = await c.getRoute(104, 1);
+    expect(route.ret).toBe(RetCode.SUCC);
+    expect(route.hosts.map(text).sort()).toEqual(ROUTES.get('104:1'));
+    // The agent answered with no host first (it had to pull the route): the client asked again.
+    expect(c.stats().replies).toBeGreaterThanOrEqual(2);
+  });
+
   it('1,000 concurrent getHost calls on one client all resolve with their own answers', async () => {
     const c = client({ timeoutMs: 2_000 });
     expect(await Promise.all(BUSY_KEYS.map(([m, k]) => c.regInit(m, k)))).toEqual(BUSY_KEYS.map(() => RetCode.SUCC));
@@ -117,19 +127,20 @@ describe('LarsClient with the real agent', () => {
     await until(() => agentStats().reportRequests > before, 'the report');
   });
 
-  it('a stopped agent makes calls fail with LARS_TIMEOUT, never hang', async () => {
-    const c = client({ timeoutMs: 50, retries: 1 });
+  it('a stopped agent makes calls fail at once with LARS_AGENT_UNREACHABLE, never hang', async () => {
+    // A timeout no call may wait out: every outcome below comes from the ICMP port unreachable.
+    const c = client({ timeoutMs: 600_000, retries: 2 });
     expectHostOf(await c.getHost(102, 1), 102, 1);
     await sys.agent.close();
     const host = await c.getHost(102, 1);
     expect(host.ret).toBe(RetCode.SYSTEM_ERROR);
-    if (host.ret === RetCode.SYSTEM_ERROR) expect(host.error.code).toBe(ClientErrorCode.TIMEOUT);
+    if (host.ret === RetCode.SYSTEM_ERROR) expect(host.error.code).toBe(ClientErrorCode.AGENT_UNREACHABLE);
     const route = await c.getRoute(102, 1);
     expect(route.ret).toBe(RetCode.SYSTEM_ERROR);
-    if (route.ret === RetCode.SYSTEM_ERROR) expect(route.error.code).toBe(ClientErrorCode.TIMEOUT);
-    const fresh = await c.getHost(104, 1);
+    if (route.ret === RetCode.SYSTEM_ERROR) expect(route.error.code).toBe(ClientErrorCode.AGENT_UNREACHABLE);
+    const fresh = await c.getHost(105, 1);
     expect(fresh.ret).toBe(RetCode.SYSTEM_ERROR);
-    expect(await c.regInit(105, 1)).toBe(RetCode.SYSTEM_ERROR);
-    expect(c.stats()).toMatchObject({ timeouts: 4, inFlight: 0 });
+    expect(await c.regInit(106, 1)).toBe(RetCode.SYSTEM_ERROR);
+    expect(c.stats()).toMatchObject({ unreachable: 4, timeouts: 0, retries: 0, inFlight: 0 });
   });
 });

@@ -28,6 +28,7 @@ function expectSystemError(result: GetHostResult, code: string): void {
   expect(result.ret).toBe(RetCode.SYSTEM_ERROR);
   if (result.ret !== RetCode.SYSTEM_ERROR) return;
   expect(result.error).toBeInstanceOf(LarsClientError);
+  expect(result.error).toBeInstanceOf(LarsError);
   expect(result.error.code).toBe(code);
 }
 
@@ -148,7 +149,8 @@ describe('LarsClient against a fake agent', () => {
   it('concurrent getRoute calls for one key share one request', async () => {
     const held: RouteRequest[] = [];
     agent.onGetRoute = (req) => held.push(req);
-    const c = client({ timeoutMs: 5_000 });
+    // One attempt per call: an empty answer is final (the wait for a first route has its own test).
+    const c = client({ timeoutMs: 5_000, routeWaitAttempts: 1 });
     const calls = Array.from({ length: 5 }, () => c.getRoute(3, 4));
     const other = c.getRoute(4, 3);
     await until(() => held.length === 2, 'the two route requests');
@@ -185,6 +187,23 @@ describe('LarsClient against a fake agent', () => {
     agent.onGetHost = (req, a) => a.replyHost(req, { ...req.message, retcode: RetCode.NOEXIST });
     expect(await c.getHost(6, 7)).toEqual({ ret: RetCode.NOEXIST });
     expect(agent.hostRequests).toHaveLength(1);
+  });
+
+  it('the first getRoute of a key waits out NOEXIST like getHost; later empty answers are returned as is', async () => {
+    const hosts = [{ ip: IP_177, port: 5 }];
+    agent.onGetRoute = (req, a) =>
+      a.replyRoute(req, { ...req.message, host: a.routeRequests.length >= 3 ? hosts : [] });
+    const c = client({ routeWaitIntervalMs: 5 });
+    expect(await c.getRoute(6, 8)).toEqual({ ret: RetCode.SUCC, hosts: [{ ip: '192.168.1.177', port: 5 }] });
+    expect(agent.routeRequests).toHaveLength(3);
+    agent.onGetRoute = (req, a) => a.replyRoute(req, { ...req.message, host: [] });
+    expect(await c.getRoute(6, 8)).toEqual({ ret: RetCode.NOEXIST, hosts: [] });
+    expect(agent.routeRequests).toHaveLength(4);
+    // A key still empty after routeWaitAttempts counts as seen: the next call does not wait again.
+    expect(await c.getRoute(6, 9)).toEqual({ ret: RetCode.NOEXIST, hosts: [] });
+    expect(agent.routeRequests).toHaveLength(7);
+    expect(await c.getRoute(6, 9)).toEqual({ ret: RetCode.NOEXIST, hosts: [] });
+    expect(agent.routeRequests).toHaveLength(8);
   });
 
   it('regInit is SYSTEM_ERROR when the agent does not answer', async () => {
@@ -290,6 +309,21 @@ describe('LarsClient against a fake agent', () => {
     await c.close();
   });
 
+  it('reads the agent address from the env option; explicit options win over it', async () => {
+    agent.onGetHost = answerSucc;
+    const fromEnv = client({
+      basePort: undefined,
+      env: { LARS_AGENT_IP: '127.0.0.1', LARS_AGENT_BASE_PORT: String(agent.basePort) },
+    });
+    expect([fromEnv.host, fromEnv.basePort]).toEqual(['127.0.0.1', agent.basePort]);
+    expect(await fromEnv.getHost(1, 2)).toEqual({ ret: RetCode.SUCC, host: { ip: '192.168.1.177', port: 1002 } });
+    // The variables name a port nothing listens on, and a malformed one: the explicit options are used, unchecked against them.
+    const explicit = client({ host: '127.0.0.1', env: { LARS_AGENT_IP: 'nohost', LARS_AGENT_BASE_PORT: '1' } });
+    expect(explicit.basePort).toBe(agent.basePort);
+    expect(await explicit.getHost(2, 3)).toEqual({ ret: RetCode.SUCC, host: { ip: '192.168.1.177', port: 2003 } });
+    expect(agent.hostRequests).toHaveLength(2);
+  });
+
   it('close() right after the constructor settles a call made before the sockets connected', async () => {
     const c = client();
     const pending = c.getHost(1, 1);
@@ -314,6 +348,15 @@ describe('LarsClient misuse', () => {
       [{ routeWaitAttempts: 0 }, 'routeWaitAttempts'],
       [{ routeWaitIntervalMs: -1 }, 'routeWaitIntervalMs'],
       [{ recvBufferSize: 0 }, 'recvBufferSize'],
+      [
+        { env: { LARS_AGENT_IP: '1.2.3' } },
+        'environment variable LARS_AGENT_IP must be an IPv4 address like 127.0.0.1, got "1.2.3"',
+      ],
+      [
+        { env: { LARS_AGENT_BASE_PORT: 'eighty' } },
+        'LARS_AGENT_BASE_PORT must be an integer in 1..65533, got "eighty"',
+      ],
+      [{ host: '127.0.0.1', env: { LARS_AGENT_BASE_PORT: '70000' } }, 'LARS_AGENT_BASE_PORT'],
     ];
     for (const [options, name] of cases) {
       expect(() => new LarsClient(options)).toThrow(badOption);

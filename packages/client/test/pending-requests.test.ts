@@ -115,4 +115,15 @@ describe('PendingRequests', () => {
     expect(defaultTickMs(3)).toBe(1);
     expect(defaultTickMs(60_000)).toBe(50);
   });
+
+  it('takeWhere removes only the matching entries, in deadline order, and stops the timer when empty', () => {
+    const { pending, resent, expired } = table();
+    for (const key of [1, 2, 3, 4]) pending.add(entry(key));
+    expect(pending.takeWhere((e) => e.key % 2 === 0).map((e) => e.name)).toEqual(['e2', 'e4']);
+    expect([pending.has(1), pending.has(2), pending.has(3), pending.has(4)]).toEqual([true, false, true, false]);
+    expect(pending.takeWhere(() => true).map((e) => e.name)).toEqual(['e1', 'e3']);
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(1_000);
+    expect([resent, expired]).toEqual([[], []]);
+  });
 });

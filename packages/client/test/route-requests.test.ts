@@ -96,4 +96,18 @@ describe('RouteRequests', () => {
       expect(x).toEqual({ ret: RetCode.SYSTEM_ERROR, hosts: [], error });
     }
   });
+
+  it('failPort settles every waiter of the requests on that port, each with its own result, counted once per request', async () => {
+    const routes = new RouteRequests(recordingLink(), { timeoutMs: 10_000 });
+    const shared = [routes.request(1, 2), routes.request(1, 2)];
+    const other = routes.request(1, 1);
+    const error = new LarsClientError(ClientErrorCode.AGENT_UNREACHABLE, 'nothing on port 0');
+    routes.failPort(0, error);
+    const results = await Promise.all(shared);
+    for (const x of results) expect(x).toEqual({ ret: RetCode.SYSTEM_ERROR, hosts: [], error });
+    expect(results[0].hosts).not.toBe(results[1].hosts);
+    expect(routes).toMatchObject({ unreachable: 1, inFlight: 1 });
+    routes.onResponse(response(1, 1, []));
+    expect(await other).toEqual({ ret: RetCode.NOEXIST, hosts: [] });
+  });
 });

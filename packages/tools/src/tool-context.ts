@@ -1,8 +1,8 @@
 // What every tool shares: where its output goes, the agent address options
 // (flags, then the agent's own environment overrides, then the defaults) and
 // the words for an answer that is not a host.
-import { LarsClient, RetCode } from '@lars/client';
-import type { LarsClientError } from '@lars/client';
+import { AGENT_DEFAULTS, AGENT_ENV, LarsClient, MAX_BASE_PORT, resolveAgentAddress, RetCode } from '@lars/client';
+import type { AgentAddress, LarsClientError } from '@lars/client';
 import { flagValue, parseIntArg, parseIpArg, type ArgSpec, type FlagSpec, type ParsedArgs } from './cli-args.js';
 
 /** Where a tool writes; `process.stdout` fits, and so does a string collector in tests. */
@@ -51,49 +51,39 @@ export interface Tool {
   run(args: ParsedArgs, io: ToolIO): Promise<ExitCode>;
 }
 
-export interface AgentAddress {
-  readonly host: string;
-  readonly basePort: number;
-}
-
-const AGENT_DEFAULTS: AgentAddress = { host: '127.0.0.1', basePort: 8888 };
-/** The agent listens on basePort .. basePort + 2. */
-const MAX_BASE_PORT = 65_533;
+export type { AgentAddress };
 
 /** The options every tool takes besides its own. */
 export const AGENT_FLAGS: readonly FlagSpec[] = [
-  { name: 'host', value: 'IP', help: `agent address (env LARS_AGENT_IP, default ${AGENT_DEFAULTS.host})` },
+  { name: 'host', value: 'IP', help: `agent address (env ${AGENT_ENV.host}, default ${AGENT_DEFAULTS.host})` },
   {
     name: 'base-port',
     value: 'N',
-    help: `agent base port; it listens on N..N+2 (env LARS_AGENT_BASE_PORT, default ${AGENT_DEFAULTS.basePort})`,
+    help: `agent base port; it listens on N..N+2 (env ${AGENT_ENV.basePort}, default ${AGENT_DEFAULTS.basePort})`,
   },
 ];
 
-/** The agent address from --host / --base-port, else the environment, else the defaults; UsageError when malformed. */
+/**
+ * The agent address from --host / --base-port, else the environment, else
+ * the defaults (the SDK's rule, resolveAgentAddress). A malformed flag is a
+ * UsageError, a malformed variable the SDK's LarsError BAD_OPTION: both exit 2.
+ */
 export function agentAddress(args: ParsedArgs, env: ToolIO['env'] = {}): AgentAddress {
   const hostFlag = flagValue(args, 'host');
   const portFlag = flagValue(args, 'base-port');
-  const envHost = env.LARS_AGENT_IP;
-  const envPort = env.LARS_AGENT_BASE_PORT;
-  const host =
-    hostFlag !== undefined
-      ? parseIpArg(hostFlag, '--host')
-      : envHost !== undefined && envHost !== ''
-        ? parseIpArg(envHost, 'LARS_AGENT_IP')
-        : AGENT_DEFAULTS.host;
-  const basePort =
-    portFlag !== undefined
-      ? parseIntArg(portFlag, '--base-port', 1, MAX_BASE_PORT)
-      : envPort !== undefined && envPort !== ''
-        ? parseIntArg(envPort, 'LARS_AGENT_BASE_PORT', 1, MAX_BASE_PORT)
-        : AGENT_DEFAULTS.basePort;
-  return { host, basePort };
+  return resolveAgentAddress(
+    {
+      host: hostFlag === undefined ? undefined : parseIpArg(hostFlag, '--host'),
+      basePort: portFlag === undefined ? undefined : parseIntArg(portFlag, '--base-port', 1, MAX_BASE_PORT),
+    },
+    env,
+  );
 }
 
 /** Runs `fn` with a client of the agent and closes the client whatever happens. */
 export async function withClient<T>(agent: AgentAddress, fn: (client: LarsClient) => Promise<T>): Promise<T> {
-  const client = new LarsClient({ host: agent.host, basePort: agent.basePort });
+  // The address is resolved already: the client must not read the environment again.
+  const client = new LarsClient({ host: agent.host, basePort: agent.basePort, env: {} });
   try {
     return await fn(client);
   } finally {

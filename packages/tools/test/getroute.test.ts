@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePortRange } from '../../../test-support/ports.js';
+import { until } from '../../../test-support/wait.js';
 import { LarsSystem, waitForRoute } from './system-harness.js';
 import { runCaptured, runProcess } from './tool-harness.js';
 
@@ -8,6 +9,9 @@ beforeAll(async () => {
   await sys.start();
   await sys.addHosts(1, 2, '192.168.1.177:9001', '192.168.1.178:9002', '10.0.0.1:80');
   await waitForRoute(sys, 1, 2, 3);
+  // 4/4 is in the DNS but no client has asked the agent for it yet.
+  await sys.addHosts(4, 4, '10.4.4.1:4400');
+  await until(() => (sys.dns.stats().tableRoutes as number) === 2, 'the DNS to load 4/4');
 });
 afterAll(() => sys.stop());
 
@@ -19,6 +23,12 @@ describe('getroute', () => {
     expect(run.code).toBe(0);
     expect(run.err).toBe('');
     expect([...run.lines].sort()).toEqual(HOST_LINES);
+  });
+
+  it('prints the route of a key the agent has not pulled yet (it waits for the first pull, as gethost does)', async () => {
+    const run = await runCaptured('getroute', ['4', '4', '--base-port', String(sys.basePort)]);
+    expect(run.out).toBe('ip = 10.4.4.1, port = 4400\n');
+    expect(run.code).toBe(0);
   });
 
   it('says NOEXIST for a key without hosts, exit 1', async () => {

@@ -23,7 +23,7 @@ const DEFAULTS = {
  * UDP frame client on a CONNECTED dgram socket (the SDK -> agent link): the
  * kernel fixes the peer, so sends carry no address and only the peer's
  * datagrams are received. An ICMP "port unreachable" surfaces as an error
- * that is counted (sendErrors), never thrown.
+ * that is counted (sendErrors) and handed to `onError` (ECONNREFUSED), never thrown.
  */
 export class UdpClient extends UdpEndpoint {
   private readonly router: MessageRouter<UdpClient> | undefined;

@@ -40,6 +40,15 @@ export interface UdpEndpointOptions {
   sendBufferSize?: number;
   logger?: WireLogger;
   warnIntervalMs?: number;
+  /**
+   * Called with every socket error, after it is counted in sendErrors: a send
+   * whose callback failed, and the socket's 'error' event. On a connected
+   * socket an ICMP "port unreachable" from the peer arrives here as
+   * `err.code === 'ECONNREFUSED'` (on the send that found it pending, or on
+   * the next read). Runs on the socket's event path, once per error, not per
+   * datagram; an exception it throws is counted as a handler error and logged.
+   */
+  onError?: (err: NodeJS.ErrnoException) => void;
 }
 
 const DEFAULTS = {
@@ -71,6 +80,7 @@ export abstract class UdpEndpoint {
   private readonly counters: UdpStats = newUdpStats();
   private readonly throttle: LogThrottle;
   private readonly logPeer: string | undefined;
+  private readonly errorSink: ((err: NodeJS.ErrnoException) => void) | undefined;
   private open = false;
   private closePromise: Promise<void> | null = null;
 
@@ -86,6 +96,7 @@ export abstract class UdpEndpoint {
     );
     checkOption(warnIntervalMs >= 0, 'warnIntervalMs', 'must be >= 0');
     this.logPeer = setup.peer;
+    this.errorSink = options.onError;
     this.logger = (options.logger ?? silentWireLogger()).child({ component: setup.component });
     this.throttle = new LogThrottle(warnIntervalMs);
     this.socket = createSocket({
@@ -192,12 +203,24 @@ export abstract class UdpEndpoint {
     if (err === null) return;
     this.counters.sendErrors++;
     this.warn('send-error', { err: err.message }, 'send failed');
+    this.surface(err);
   };
 
   private readonly onError = (err: Error): void => {
     this.counters.sendErrors++;
     this.warn('socket-error', { err: err.message }, 'socket error');
+    this.surface(err);
   };
+
+  private surface(err: NodeJS.ErrnoException): void {
+    if (this.errorSink === undefined) return;
+    try {
+      this.errorSink(err);
+    } catch (handlerErr) {
+      this.counters.handlerErrors++;
+      this.warn('handler-error', { err: handlerErr }, 'onError failed');
+    }
+  }
 }
 
 function newUdpStats(): UdpStats {

@@ -168,4 +168,28 @@ describe('UDP', () => {
     expect(client.send(MessageId.ReportRequest, { modid: 1 })).toBe(SendOutcome.CLOSED);
     expect(client.stats()).toMatchObject({ rejectedSends: 2, framesOut: 3 });
   });
+
+  it('hands each socket error to onError after counting it (ECONNREFUSED from a peer with no listener)', async () => {
+    const server = new UdpServer(agentLikeRouter());
+    const { port } = await server.listen();
+    await server.close();
+    const errors: string[] = [];
+    const client = new UdpClient({
+      port,
+      onError: (err) => {
+        errors.push(err.code ?? 'none');
+        if (errors.length === 1) throw new Error('a failing onError is counted, not thrown');
+      },
+    });
+    await client.connect();
+    try {
+      for (let i = 0; i < 3; i++) client.send(MessageId.ReportRequest, { modid: 1 });
+      await until(() => errors.length >= 2, 'two socket errors');
+      expect(new Set(errors)).toEqual(new Set(['ECONNREFUSED']));
+      expect(client.stats().sendErrors).toBe(errors.length);
+      expect(client.stats().handlerErrors).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
 });
