@@ -7,33 +7,99 @@ cd "$ROOT"
 DAEMONS=(dns reporter lbagent)
 RUN_DIR="$ROOT/var/run"
 LOG_DIR="$ROOT/var/log"
+# What a daemon started by `start` writes to stdout/stderr outside its log (a
+# crash trace): var/log/<daemon>.out, moved to .out.1 at start once past this.
+OUT_MAX_BYTES=1048576
+SOURCE_NODE=(node --conditions=lars-source --import tsx)
 
-entry_of() {
+# dns -> "dns conf/lars_dns.conf": the package directory and the default config of each daemon.
+package_of() {
   case "$1" in
-    dns) echo "packages/dns/src/main.ts conf/lars_dns.conf" ;;
-    reporter) echo "packages/reporter/src/main.ts conf/lars_reporter.conf" ;;
-    lbagent) echo "packages/agent/src/main.ts conf/lars_lb_agent.conf" ;;
+    dns) echo "dns conf/lars_dns.conf" ;;
+    reporter) echo "reporter conf/lars_reporter.conf" ;;
+    lbagent) echo "agent conf/lars_lb_agent.conf" ;;
   esac
+}
+
+lars_version() { node -p 'require("./package.json").version'; }
+
+from_source() { [ -n "${LARS_FROM_SOURCE:-}" ] && [ "$LARS_FROM_SOURCE" != 0 ]; }
+
+# The build is what the daemons run (packages/<pkg>/dist/main.js). It is
+# missing when a package has no dist/.tsbuildinfo, and stale when any file
+# under a package's src/, its package.json or tsconfig.build.json, or a root
+# tsconfig*.json is newer than that package's dist/.tsbuildinfo: tsc -b
+# rewrites (or touches) it whenever one of its inputs changed, and pnpm build
+# touches every one at its end (scripts/build-stamp.mjs), so a build that
+# went through leaves nothing newer. One find per package: a few ms.
+check_build() {
+  local pkg info newer
+  for pkg in packages/*/; do
+    pkg=${pkg%/}
+    info=$pkg/dist/.tsbuildinfo
+    [ -f "$info" ] || build_problem "there is no build of $pkg ($info is missing)"
+    newer=$(find "$pkg/src" "$pkg/package.json" "$pkg/tsconfig.build.json" \
+      tsconfig.base.json tsconfig.build-base.json tsconfig.build.json -newer "$info" -print -quit)
+    [ -z "$newer" ] || build_problem "the build is stale: $newer is newer than $info"
+  done
+}
+
+build_problem() {
+  {
+    echo "run_lars.sh: $1"
+    echo "  fix: pnpm build"
+    echo "  (or run the daemons from the TypeScript sources: LARS_FROM_SOURCE=1 ./run_lars.sh $cmd)"
+  } >&2
+  exit 1
+}
+
+# Sets DAEMON_CMD to the command that runs daemon $1 (without its config file):
+# the build, or with LARS_FROM_SOURCE=1 the sources through tsx.
+daemon_cmd() {
+  local pkg
+  pkg=$(package_of "$1")
+  pkg=${pkg%% *}
+  if from_source; then
+    DAEMON_CMD=("${SOURCE_NODE[@]}" "packages/$pkg/src/main.ts")
+  else
+    DAEMON_CMD=(node "packages/$pkg/dist/main.js")
+  fi
+}
+
+default_conf_of() {
+  local p
+  p=$(package_of "$1")
+  echo "${p#* }"
 }
 
 # Starts the daemons that are not running yet, in the background, each with a
 # pid file under var/run and a log under var/log, then waits until they answer.
+# The daemon writes its log itself (LARS_LOG_FILE: var/log/<daemon>.log,
+# rotated to .log.1 .. .log.$LARS_LOG_KEEP at $LARS_LOG_MAX_BYTES); stdout and
+# stderr (what is not a log line, such as a crash trace) go to .out.
 start_all() {
   mkdir -p "$RUN_DIR" "$LOG_DIR"
-  local d pid
+  local d pid out checked=0
   for d in "${DAEMONS[@]}"; do
     if [ -f "$RUN_DIR/$d.pid" ] && kill -0 "$(cat "$RUN_DIR/$d.pid")" 2>/dev/null; then
       echo "$d already running (pid $(cat "$RUN_DIR/$d.pid"))"
       continue
     fi
-    # shellcheck disable=SC2046
-    nohup node --conditions=lars-source --import tsx $(entry_of "$d") >>"$LOG_DIR/$d.log" 2>&1 </dev/null &
+    # Before the first daemon that is to start, so a stale build starts none of them.
+    if [ "$checked" = 0 ]; then
+      from_source || check_build
+      checked=1
+    fi
+    out="$LOG_DIR/$d.out"
+    if [ -f "$out" ] && [ "$(stat -c %s "$out")" -gt "$OUT_MAX_BYTES" ]; then mv -f "$out" "$out.1"; fi
+    daemon_cmd "$d"
+    LARS_LOG_FILE="$LOG_DIR/$d.log" nohup "${DAEMON_CMD[@]}" "$(default_conf_of "$d")" >>"$out" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$RUN_DIR/$d.pid"
-    echo "started $d (pid $pid, log var/log/$d.log)"
+    echo "started $d (pid $pid, ${DAEMON_CMD[*]}, log var/log/$d.log)"
   done
-  node --conditions=lars-source --import tsx scripts/lars-status.ts --wait
-  node --conditions=lars-source --import tsx scripts/lars-status.ts
+  "${SOURCE_NODE[@]}" scripts/lars-status.ts --wait
+  "${SOURCE_NODE[@]}" scripts/lars-status.ts
 }
 
 # Stops only what start started (the pid files), SIGTERM first, SIGKILL after 20 s.
@@ -58,21 +124,30 @@ stop_all() {
   done
 }
 
+# The one usage text. A command's own usage (COMMAND --help, or a bad
+# argument) is its lines from here: those whose first word is the command,
+# with the more deeply indented lines that continue them.
 usage() {
   cat <<'TXT'
-usage: ./run_lars.sh COMMAND
+usage: ./run_lars.sh COMMAND [ARGS]   (./run_lars.sh COMMAND --help: that command only)
 
-  up        install dependencies, start the local MariaDB with the schema and
-            the sample routes, and start the three daemons (run this first)
-  start     start dns, reporter and lbagent in the background (pid files
-            under var/run, logs under var/log) and wait until they answer
+  up        install dependencies, build (pnpm build), start the local MariaDB
+            with the schema and the sample routes, and start the three daemons
+            (run this first)
+  start     start dns, reporter and lbagent in the background from the build
+            (pid files under var/run, logs under var/log) and wait until they
+            answer
   stop      stop what start started
   status    what runs, on which ports
   dns [CONF]          run the route DNS in the foreground (conf/lars_dns.conf)
   reporter [CONF]     run the reporter in the foreground (conf/lars_reporter.conf)
   lbagent [CONF]      run the LB agent in the foreground (conf/lars_lb_agent.conf)
   db        start (and on first use create) the local MariaDB for the daemons
-            (port: LARS_MYSQL_DB_PORT, default 3306; data under var/mysql)
+            and apply the schema migrations (port: LARS_MYSQL_DB_PORT, default
+            3306; data under var/mysql)
+  db migrate [--conf FILE]  apply the schema migrations to a database this
+            script does not manage ([mysql] of FILE, $LARS_CONF or
+            conf/lars_dns.conf; admin login LARS_MYSQL_ADMIN_USER/_PASSWD)
   db-stop   stop the local MariaDB
   help      this text
 
@@ -85,33 +160,101 @@ usage: ./run_lars.sh COMMAND
   test simulator ModID CmdID [errRate(0-10)] [queryCnt(0-999999)] [--interval-ms N]
   test qps ThreadNum [--duration S] [--inflight K] [--json]
   test example ModID CmdID            regInit, getRoute, getHost, report
-  (every test tool takes --help, and --host / --base-port for the agent)
+      (every test tool and route take --help, the test tools --host and
+      --base-port for the agent)
+
+Every command takes --help and --version. start, dns, reporter and lbagent run
+the build (node packages/<pkg>/dist/main.js; pnpm build makes it, and they
+refuse a missing or stale one); LARS_FROM_SOURCE=1 runs the TypeScript sources
+through tsx instead. route and test run from the sources. Logs of start:
+var/log/<daemon>.log, rotated at LARS_LOG_MAX_BYTES (default 10485760) into
+.log.1 .. .log.N (N = LARS_LOG_KEEP, default 5); crash output in <daemon>.out.
 TXT
+}
+
+command_usage() {
+  usage | awk -v cmd="$1" '
+    /^  [^ ]/ { mine = ($1 == cmd) }
+    /^[^ ]/ || /^$/ { mine = 0 }
+    mine && /^  [^ ]/ { print (n++ == 0 ? "usage: " : "       ") "./run_lars.sh " substr($0, 3); next }
+    mine { print "                   " $0 }
+  '
+}
+
+usage_error() {
+  echo "run_lars.sh $cmd: $1" >&2
+  command_usage "$cmd" >&2
+  exit 2
+}
+
+# check_args MAX "$@": --help/-h prints the command's usage, --version the
+# version, and either exits 0 doing nothing else; an unknown option or more
+# than MAX arguments exits 2 with the command's usage.
+check_args() {
+  local max=$1 n=0 a
+  shift
+  for a in "$@"; do
+    case "$a" in
+      -h | --help) command_usage "$cmd"; exit 0 ;;
+      --version) echo "lars-ts $(lars_version)"; exit 0 ;;
+    esac
+  done
+  for a in "$@"; do
+    case "$a" in
+      -?*) usage_error "unknown option $a" ;;
+      *)
+        n=$((n + 1))
+        [ "$n" -le "$max" ] || usage_error "unexpected argument \"$a\" ($max at most)"
+        ;;
+    esac
+  done
 }
 
 cmd=${1:-help}
 [ $# -gt 0 ] && shift
+# A known command with --version first, or --help first (route and test pass
+# --help on: their tools print their own usage), answers at once.
+if [ -n "$(command_usage "$cmd")" ]; then
+  case "$cmd:${1:-}" in
+    *:--version) echo "lars-ts $(lars_version)"; exit 0 ;;
+    route:* | test:*) ;;
+    *:--help | *:-h) command_usage "$cmd"; exit 0 ;;
+  esac
+fi
 case "$cmd" in
   up)
+    check_args 0 "$@"
     bash scripts/ensure-deps.sh
+    echo "==> build (pnpm build)"
+    pnpm build
     bash scripts/mysql-local.sh start
     start_all
     ;;
-  dns) exec node --conditions=lars-source --import tsx packages/dns/src/main.ts "${1:-conf/lars_dns.conf}" ;;
-  reporter) exec node --conditions=lars-source --import tsx packages/reporter/src/main.ts "${1:-conf/lars_reporter.conf}" ;;
-  lbagent) exec node --conditions=lars-source --import tsx packages/agent/src/main.ts "${1:-conf/lars_lb_agent.conf}" ;;
-  route) exec node --conditions=lars-source --import tsx packages/tools/src/route-cli.ts "$@" ;;
-  test) exec node --conditions=lars-source --import tsx packages/tools/src/cli.ts "$@" ;;
-  start) start_all ;;
-  stop) stop_all ;;
+  dns | reporter | lbagent)
+    check_args 1 "$@"
+    from_source || check_build
+    daemon_cmd "$cmd"
+    exec "${DAEMON_CMD[@]}" "${1:-$(default_conf_of "$cmd")}"
+    ;;
+  route) exec "${SOURCE_NODE[@]}" packages/tools/src/route-cli.ts "$@" ;;
+  test) exec "${SOURCE_NODE[@]}" packages/tools/src/cli.ts "$@" ;;
+  start) check_args 0 "$@"; start_all ;;
+  stop) check_args 0 "$@"; stop_all ;;
   status)
-    node --conditions=lars-source --import tsx scripts/lars-status.ts || rc=$?
+    check_args 0 "$@"
+    "${SOURCE_NODE[@]}" scripts/lars-status.ts || rc=$?
     bash scripts/mysql-local.sh status || true
     exit "${rc:-0}"
     ;;
-  db) exec bash scripts/mysql-local.sh start "$@" ;;
-  db-stop) exec bash scripts/mysql-local.sh stop "$@" ;;
-  help|-h|--help) usage ;;
+  db)
+    # `db migrate [--conf FILE] ...`: the schema migrations, for a database this script does not manage.
+    if [ "${1:-}" = migrate ]; then shift; exec "${SOURCE_NODE[@]}" packages/store/src/migrate-cli.ts "$@"; fi
+    check_args 0 "$@"
+    exec bash scripts/mysql-local.sh start
+    ;;
+  db-stop) check_args 0 "$@"; exec bash scripts/mysql-local.sh stop "$@" ;;
+  help | -h | --help) check_args 0 "$@"; usage ;;
+  --version) echo "lars-ts $(lars_version)" ;;
   *)
     echo "run_lars.sh: unknown command: $cmd" >&2
     usage >&2

@@ -18,7 +18,8 @@ async function startEcho(workerData: EchoWorkerData): Promise<Worker> {
 
 await runDaemon({
   name: 'agent_echo',
-  configFile: process.argv[2] ?? 'conf/lars_lb_agent.conf',
+  packageJson: new URL('../package.json', import.meta.url),
+  defaultConfigFile: 'conf/lars_lb_agent.conf',
   defaultStatsPort: 0,
   async start(config) {
     const host = config.getString('agent', 'ip', '127.0.0.1');

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Config } from '@lars/reactor';
+import { Config, exitQuietlyOnEpipe } from '@lars/reactor';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUN = join(ROOT, 'var', 'run');
@@ -69,10 +69,16 @@ async function statsAnswer(port: number): Promise<boolean> {
   }
 }
 
+// The daemon's own log (var/log/<name>.log, written through LARS_LOG_FILE) and
+// what it wrote outside it (var/log/<name>.out: a crash trace, say).
 function logTail(name: string): string {
-  const file = join(LOG, `${name}.log`);
-  if (!existsSync(file)) return '(no log)';
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
+  const parts: string[] = [];
+  for (const file of [`${name}.log`, `${name}.out`]) {
+    const path = join(LOG, file);
+    const text = existsSync(path) ? readFileSync(path, 'utf8').trimEnd() : '';
+    if (text !== '') parts.push(`--- var/log/${file}\n${text.split('\n').slice(-15).join('\n')}`);
+  }
+  return parts.length === 0 ? '(no log)' : parts.join('\n');
 }
 
 async function status(): Promise<number> {
@@ -98,9 +104,7 @@ async function waitStarted(): Promise<number> {
     const statsPort = Config.load(join(ROOT, d.conf)).getNumber('stats', 'port', d.statsDefault);
     for (;;) {
       if (!alive(pid)) {
-        process.stderr.write(
-          `${d.name} exited during start; last lines of var/log/${d.name}.log:\n${logTail(d.name)}\n`,
-        );
+        process.stderr.write(`${d.name} exited during start; its last lines:\n${logTail(d.name)}\n`);
         return 1;
       }
       if (await statsAnswer(statsPort)) break;
@@ -114,4 +118,6 @@ async function waitStarted(): Promise<number> {
   return 0;
 }
 
+// `./run_lars.sh status | head -1`: the reader leaving early is not an error.
+exitQuietlyOnEpipe(process.stdout);
 process.exitCode = process.argv.includes('--wait') ? await waitStarted() : await status();

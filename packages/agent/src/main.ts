@@ -1,11 +1,13 @@
-// `./run_lars.sh lbagent [conf]`: the LB agent in the foreground.
+#!/usr/bin/env node
+// lars-agent [CONF] (`./run_lars.sh lbagent`, the package bin, the systemd unit): the LB agent in the foreground.
 import { runDaemon } from '@lars/reactor';
 import { Agent } from './agent.js';
 import { agentOptionsFromConfig } from './agent-config.js';
 
 await runDaemon({
   name: 'agent',
-  configFile: process.argv[2] ?? 'conf/lars_lb_agent.conf',
+  packageJson: new URL('../package.json', import.meta.url),
+  defaultConfigFile: 'conf/lars_lb_agent.conf',
   defaultStatsPort: 8898,
   async start(config, logger) {
     const agent = new Agent({ ...agentOptionsFromConfig(config), logger });

@@ -1,11 +1,13 @@
-// `./run_lars.sh dns [conf]`: the route DNS in the foreground.
+#!/usr/bin/env node
+// lars-dns [CONF] (`./run_lars.sh dns`, the package bin, the systemd unit): the route DNS in the foreground.
 import { runDaemon } from '@lars/reactor';
 import { dnsOptionsFromConfig } from './dns-config.js';
 import { DnsServer } from './dns-server.js';
 
 await runDaemon({
   name: 'dns',
-  configFile: process.argv[2] ?? 'conf/lars_dns.conf',
+  packageJson: new URL('../package.json', import.meta.url),
+  defaultConfigFile: 'conf/lars_dns.conf',
   defaultStatsPort: 7788,
   async start(config, logger) {
     const dns = new DnsServer({ ...dnsOptionsFromConfig(config), logger });

@@ -1,11 +1,13 @@
-// `./run_lars.sh reporter [conf]`: the reporter in the foreground.
+#!/usr/bin/env node
+// lars-reporter [CONF] (`./run_lars.sh reporter`, the package bin, the systemd unit): the reporter in the foreground.
 import { runDaemon } from '@lars/reactor';
 import { reporterOptionsFromConfig } from './reporter-config.js';
 import { ReporterServer } from './reporter-server.js';
 
 await runDaemon({
   name: 'reporter',
-  configFile: process.argv[2] ?? 'conf/lars_reporter.conf',
+  packageJson: new URL('../package.json', import.meta.url),
+  defaultConfigFile: 'conf/lars_reporter.conf',
   defaultStatsPort: 7789,
   // Long enough for the writers to flush a full queue.
   shutdownTimeoutMs: 30_000,
