@@ -71,7 +71,7 @@ export function localIpv4(): string {
 }
 
 /**
- * The LB agent (daemons.md, load-balancing.md): three UDP workers answer the
+ * The LB agent (docs/architecture.md, docs/load-balancing.md): three UDP workers answer the
  * SDK from their own LoadBalance state; the main thread holds the TCP
  * clients to the DNS (failover over its addresses) and to the reporters
  * (routes spread by consistent hash), and moves pulls, routes and report

@@ -29,7 +29,7 @@ const DEFAULTS = {
 const METRIC_NAME = /[^a-zA-Z0-9_]/g;
 
 /**
- * The `[stats]` endpoint of daemons.md: `GET /metrics` in the Prometheus text
+ * The `[stats]` endpoint of docs/configuration.md: `GET /metrics` in the Prometheus text
  * format and `GET /stats` as JSON, both rendered from `collect()` on demand.
  */
 export class StatsHttpServer {

@@ -10,7 +10,7 @@ import { TCP_CONNECTION_DEFAULTS, TcpConnection, newTcpCounters } from './tcp-co
 import type { TcpConnectionOptions, TcpConnectionOwner, TcpCounters } from './tcp-connection.js';
 
 export interface TcpServerOptions<Ctx = unknown> extends TcpConnectionOptions {
-  /** Bind address; loopback by default (daemons.md). */
+  /** Bind address; loopback by default (docs/configuration.md). */
   host?: string;
   /** 0 picks a free port (see listen()'s result). */
   port?: number;
