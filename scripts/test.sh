@@ -1,28 +1,70 @@
 #!/usr/bin/env bash
 # The README's test command (`npm test`): installs what is missing, starts the
-# shared local MariaDB (a no-op when it runs), type-checks the workspace and
-# runs every test file. Test files run in parallel, each in its own database.
+# shared local MariaDB (a no-op when it runs), builds, type-checks and lints
+# the workspace and runs every test file (in parallel, each in its own
+# database), then the end-to-end tests. Prints the time of every phase, and
+# one closing line `tests: N passed, N failed` summed over both vitest runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+RESULTS=var/test-results
+PHASES=()
+phase_start=0
+phase_name=""
+
+# phase NAME: closes the running phase (recording its seconds) and opens NAME.
+phase() {
+  local now
+  now=$(date +%s)
+  [ -n "$phase_name" ] && PHASES+=("$(printf '%-48s %4d s' "$phase_name" $((now - phase_start)))")
+  phase_name="$1"
+  phase_start=$now
+  [ -n "$1" ] && echo "==> $1"
+  return 0
+}
+
+summary() {
+  local rc=$?
+  phase ""
+  echo "==> phase times"
+  printf '  %s\n' "${PHASES[@]}"
+  if compgen -G "$RESULTS/*.json" >/dev/null; then
+    node -e '
+      let passed = 0, failed = 0;
+      for (const f of process.argv.slice(1)) {
+        const r = JSON.parse(require("node:fs").readFileSync(f, "utf8"));
+        passed += r.numPassedTests; failed += r.numFailedTests;
+      }
+      console.log(`tests: ${passed} passed, ${failed} failed`);' "$RESULTS"/*.json
+  fi
+  exit "$rc"
+}
+trap summary EXIT
+
+mkdir -p "$RESULTS"
+rm -f "$RESULTS"/*.json
+
+phase "dependencies (pnpm, node_modules)"
 bash scripts/ensure-deps.sh
+
+phase "MariaDB (shared local server)"
 bash scripts/mysql-local.sh start
 
-echo "==> build (pnpm build: every package into dist/)"
+phase "build (pnpm build: every package into dist/)"
 pnpm build
 
-echo "==> type-check (tsc --noEmit)"
+phase "type-check (tsc --noEmit)"
 pnpm exec tsc -p tsconfig.json --noEmit
 
-echo "==> format and lint (biome check)"
+phase "format and lint (biome check)"
 pnpm exec biome check .
 
-echo "==> tests"
-pnpm exec vitest run "$@"
+phase "tests (vitest)"
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$RESULTS/unit.json" "$@"
 
 # The end-to-end tests drive run_lars.sh on the default ports: after the
 # others, one at a time. Skipped when a filter was given for the run above.
 if [ $# -eq 0 ]; then
-  echo "==> end-to-end tests (run_lars.sh, default ports)"
-  pnpm exec vitest run --config vitest.e2e.config.ts
+  phase "end-to-end tests (run_lars.sh, default ports)"
+  pnpm exec vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$RESULTS/e2e.json"
 fi
