@@ -8,6 +8,7 @@
 // path, or a bare `protocol.md` in a comment) is a file of the project, so no
 // pointer is left to a document that lives elsewhere. Reads files only, plus
 // `git ls-files` for the list.
+import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -60,6 +61,9 @@ function climbs(token: string, line: string, index: number): boolean {
   return token.split('/').includes(UP);
 }
 
+/** Parents of a checkout that hold unrelated things, so an absolute path under them says nothing. */
+const SHARED_PARENTS: ReadonlySet<string> = new Set([sep, '/tmp', tmpdir()]);
+
 /** Every path of `text` (the content of `file`, repo-relative) that leaves the repository, with why. */
 export function findEscapes(file: string, text: string, root: string = ROOT): Escape[] {
   const found: Escape[] = [];
@@ -70,8 +74,9 @@ export function findEscapes(file: string, text: string, root: string = ROOT): Es
     const add = (why: string) => found.push({ file, line: i + 1, text: line.trim(), why });
     if (line.includes(SIBLING_SPEC)) add(`names ${SIBLING_SPEC}`);
     if (line.includes(UP_TO_SHARED)) add(`names ${UP_TO_SHARED}`);
-    // An absolute path into the checkout's parent: a sibling directory, or this checkout pinned to one machine.
-    if (parent !== sep && line.includes(`${parent}${sep}`)) add(`absolute path under ${parent}`);
+    // An absolute path into the checkout's parent: a sibling directory, or this checkout pinned to one
+    // machine. Not when the parent is a directory everyone shares (a clone in /tmp: docs say /tmp/x).
+    if (!SHARED_PARENTS.has(parent) && line.includes(`${parent}${sep}`)) add(`absolute path under ${parent}`);
     if (NOT_FILE_RELATIVE.has(file)) return;
     for (const match of line.matchAll(TOKEN)) {
       const token = match[0];
@@ -155,6 +160,10 @@ describe('findEscapes', () => {
     const escapes = findEscapes('bench/x.ts', "readFileSync('/r/other/file.txt')", '/r/main');
     expect(escapes.map((e) => e.why)).toEqual(['absolute path under /r']);
     expect(findEscapes('bench/x.ts', "readFileSync('/r/main/sql/a.sql')", '/r/main')).toHaveLength(1);
+  });
+
+  it('does not read a path in a shared parent such as /tmp as a sibling of the checkout', () => {
+    expect(findEscapes('README.md', 'pnpm pack:all /tmp/lars-pack', '/tmp/main')).toEqual([]);
   });
 
   it('accepts paths that stay inside, URLs, system paths and things that only look like paths', () => {
