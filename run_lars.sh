@@ -138,7 +138,9 @@ usage: ./run_lars.sh COMMAND [ARGS]   (./run_lars.sh COMMAND --help: that comman
             (pid files under var/run, logs under var/log) and wait until they
             answer
   stop      stop what start started
-  status    what runs, on which ports
+  status    what runs, on which ports, and whether each daemon is alive and
+            ready (GET /healthz, /readyz); exit 1 if one does not answer, 3 if one
+            is not running
   dns [CONF]          run the route DNS in the foreground (conf/lars_dns.conf)
   reporter [CONF]     run the reporter in the foreground (conf/lars_reporter.conf)
   lbagent [CONF]      run the LB agent in the foreground (conf/lars_lb_agent.conf)

@@ -150,7 +150,8 @@ try {
     });
     clearInterval(sampler);
     rss.push(agent.rss());
-    const stats = await agent.stats();
+    const stats: Record<string, unknown> = await agent.stats();
+    const sumOverWorkers = (v: unknown) => Object.values(v as Record<string, number>).reduce((a, b) => a + b, 0);
     long = {
       threads: LONG.threads,
       inflight: LONG.inflight,
@@ -163,10 +164,11 @@ try {
       // From the first sample under load (5 s in) to the end: flat memory keeps this near 0.
       rssGrowthMiB: mib(rss[rss.length - 1] - rss[Math.min(1, rss.length - 1)]),
       agent: {
-        getHostRequests: stats.getHostRequests,
-        reportRequests: stats.reportRequests,
-        reportsSent: stats.reportsSent,
-        reportsDropped: stats.reportsDropped,
+        // Worker counters are per worker in /stats ({ '0': n, '1': n, '2': n }).
+        getHostRequests: sumOverWorkers(stats.getHostRequests),
+        reportRequests: sumOverWorkers(stats.reportRequests),
+        reportsSent: stats.reportsSent as number,
+        reportsDropped: stats.reportsDropped as number,
       },
     };
   }

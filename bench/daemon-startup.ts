@@ -2,9 +2,9 @@
 // (node --conditions=lars-source --import tsx src/main.ts, how tests and
 // LARS_FROM_SOURCE=1 run it) and from the build (node dist/main.js, how
 // run_lars.sh and systemd run it), RUNS starts each of: the time from spawn to
-// the stats endpoint answering (the daemon is serving by then: runDaemon
-// opens it after start()), and the resident set size at that moment and
-// after IDLE_MS of idling. Each daemon runs alone against a throwaway
+// the stats endpoint's /readyz answering 200 (the daemon is serving by then;
+// the DNS's endpoint opens earlier and says 503 until its first table), and
+// the resident set size at that moment and after IDLE_MS of idling. Each daemon runs alone against a throwaway
 // database on free ports. Needs a current build (pnpm build).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -73,7 +73,7 @@ function rssMiB(pid: number): number {
 
 async function statsAnswer(port: number): Promise<boolean> {
   try {
-    return (await fetch(`http://127.0.0.1:${port}/stats`)).ok;
+    return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
   } catch {
     return false;
   }

@@ -1,16 +1,31 @@
 // `./run_lars.sh status` (and `start`'s readiness check): which daemons that
 // `start` started are running, their ports (from their config files, with
-// LARS_<SECTION>_<KEY> overrides), and whether their stats endpoint answers.
-//   node --conditions=lars-source --import tsx scripts/lars-status.ts            print the status; exit 0 if all three run, 3 if not
-//   node --conditions=lars-source --import tsx scripts/lars-status.ts --wait     wait until every started daemon answers; exit 1 if one died
+// LARS_<SECTION>_<KEY> overrides), and what their stats endpoint says
+// (daemon-probe.ts: /healthz, /readyz).
+//   node --conditions=lars-source --import tsx scripts/lars-status.ts [DAEMON...]          print the status
+//   node --conditions=lars-source --import tsx scripts/lars-status.ts --wait [DAEMON...]   wait until every started daemon answers
+// DAEMON: dns, reporter, lbagent (default all three). Exit status of the status:
+// 0 every one runs and answers (ready or not), 1 one runs but does not answer
+// or says it is not alive, 3 one is not running; of --wait: 0, or 1 when one
+// died or did not come up within 60 s; 2 bad arguments.
+// Environment: LARS_STATUS_ROOT, the directory holding conf/ and var/run,
+// var/log (default: this checkout); LARS_STATUS_TIMEOUT_MS, how long each
+// request to a stats port may take (default 1000).
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Config, exitQuietlyOnEpipe } from '@lars/reactor';
+import { probeDaemon, probeHost, type Probe } from './daemon-probe.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RUN = join(ROOT, 'var', 'run');
-const LOG = join(ROOT, 'var', 'log');
+const DEFAULTS = {
+  root: fileURLToPath(new URL('..', import.meta.url)),
+  timeoutMs: 1000,
+  waitMs: 60_000,
+  pollMs: 100,
+} as const;
+const MAX_TIMEOUT_MS = 60_000;
+
+const Exit = { OK: 0, FAILED: 1, USAGE: 2, NOT_RUNNING: 3 } as const;
 
 interface Daemon {
   name: string;
@@ -19,7 +34,7 @@ interface Daemon {
   statsDefault: number;
 }
 
-const DAEMONS: Daemon[] = [
+const DAEMONS: readonly Daemon[] = [
   {
     name: 'dns',
     conf: 'conf/lars_dns.conf',
@@ -43,8 +58,52 @@ const DAEMONS: Daemon[] = [
   },
 ];
 
-function pidOf(name: string): number | null {
-  const file = join(RUN, `${name}.pid`);
+interface Settings {
+  root: string;
+  timeoutMs: number;
+  wait: boolean;
+  daemons: readonly Daemon[];
+}
+
+class UsageError extends Error {}
+
+function parseSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
+  const root = env.LARS_STATUS_ROOT === undefined || env.LARS_STATUS_ROOT === '' ? DEFAULTS.root : env.LARS_STATUS_ROOT;
+  const rawTimeout = env.LARS_STATUS_TIMEOUT_MS;
+  const timeoutMs = rawTimeout === undefined || rawTimeout === '' ? DEFAULTS.timeoutMs : Number(rawTimeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS)
+    throw new UsageError(`LARS_STATUS_TIMEOUT_MS=${rawTimeout} must be an integer 1..${MAX_TIMEOUT_MS} (ms)`);
+  const names = argv.filter((a) => a !== '--wait');
+  const daemons: Daemon[] = [];
+  for (const name of names) {
+    const daemon = DAEMONS.find((d) => d.name === name);
+    if (daemon === undefined)
+      throw new UsageError(`unknown daemon ${JSON.stringify(name)}: one of ${DAEMONS.map((d) => d.name).join(', ')}`);
+    daemons.push(daemon);
+  }
+  return {
+    root: resolve(root),
+    timeoutMs,
+    wait: argv.includes('--wait'),
+    daemons: daemons.length > 0 ? daemons : DAEMONS,
+  };
+}
+
+/** A daemon's stats endpoint as its config file says, or null with `[stats] port = 0`. */
+interface Target {
+  config: Config;
+  stats: { host: string; port: number } | null;
+}
+
+function targetOf(s: Settings, d: Daemon): Target {
+  const config = Config.load(join(s.root, d.conf));
+  const port = config.getNumber('stats', 'port', d.statsDefault);
+  const host = probeHost(config.getString('stats', 'ip', '127.0.0.1'));
+  return { config, stats: port === 0 ? null : { host, port } };
+}
+
+function pidOf(s: Settings, name: string): number | null {
+  const file = join(s.root, 'var', 'run', `${name}.pid`);
   if (!existsSync(file)) return null;
   const pid = Number(readFileSync(file, 'utf8').trim());
   return Number.isInteger(pid) && pid > 0 ? pid : null;
@@ -54,70 +113,112 @@ function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
-  }
-}
-
-async function statsAnswer(port: number): Promise<boolean> {
-  if (port === 0) return true;
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/stats`, { signal: AbortSignal.timeout(1000) });
-    return res.ok;
-  } catch {
-    return false;
+  } catch (err) {
+    // EPERM: the pid exists but belongs to another user, so something runs under it.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
 // The daemon's own log (var/log/<name>.log, written through LARS_LOG_FILE) and
 // what it wrote outside it (var/log/<name>.out: a crash trace, say).
-function logTail(name: string): string {
+function logTail(s: Settings, name: string): string {
   const parts: string[] = [];
   for (const file of [`${name}.log`, `${name}.out`]) {
-    const path = join(LOG, file);
+    const path = join(s.root, 'var', 'log', file);
     const text = existsSync(path) ? readFileSync(path, 'utf8').trimEnd() : '';
     if (text !== '') parts.push(`--- var/log/${file}\n${text.split('\n').slice(-15).join('\n')}`);
   }
   return parts.length === 0 ? '(no log)' : parts.join('\n');
 }
 
-async function status(): Promise<number> {
-  let running = 0;
-  for (const d of DAEMONS) {
-    const config = Config.load(join(ROOT, d.conf));
-    const statsPort = config.getNumber('stats', 'port', d.statsDefault);
-    const pid = pidOf(d.name);
-    const up = pid !== null && alive(pid);
-    if (up) running++;
-    const stats = statsPort === 0 ? 'stats off' : `stats http://127.0.0.1:${statsPort}/stats`;
-    const state = up ? `running (pid ${pid})` : pid === null ? 'not running' : `not running (stale pid ${pid})`;
-    process.stdout.write(`${d.name.padEnd(9)} ${state.padEnd(22)} ${d.ports(config).padEnd(26)} ${stats}\n`);
-  }
-  return running === DAEMONS.length ? 0 : 3;
+/** The state column, what the stats port said, and how that counts for the exit status. */
+interface Verdict {
+  state: string;
+  detail: string;
+  exit: (typeof Exit)[keyof typeof Exit];
 }
 
-async function waitStarted(): Promise<number> {
-  const deadline = Date.now() + 60_000;
-  for (const d of DAEMONS) {
-    const pid = pidOf(d.name);
+function verdictOf(pid: number, probe: Probe | null): Verdict {
+  if (probe === null)
+    return { state: `running (pid ${pid})`, detail: 'only the pid is checked ([stats] port = 0)', exit: Exit.OK };
+  switch (probe.state) {
+    case 'not-answering':
+      return { state: `not answering (pid ${pid})`, detail: probe.why, exit: Exit.FAILED };
+    case 'not-live':
+      return { state: `not alive (pid ${pid})`, detail: probe.reason, exit: Exit.FAILED };
+    case 'no-health':
+      return { state: `running (pid ${pid})`, detail: 'answers (no /healthz: an older daemon)', exit: Exit.OK };
+    case 'live':
+      return {
+        state: `running (pid ${pid})`,
+        detail: probe.ready ? 'ready' : `not ready: ${probe.reason}`,
+        exit: Exit.OK,
+      };
+  }
+}
+
+async function status(s: Settings): Promise<number> {
+  let notRunning = false;
+  let failed = false;
+  for (const d of s.daemons) {
+    const target = targetOf(s, d);
+    const pid = pidOf(s, d.name);
+    const stats = target.stats === null ? 'stats off' : `stats http://${target.stats.host}:${target.stats.port}/stats`;
+    let verdict: Verdict;
+    if (pid === null || !alive(pid)) {
+      verdict = {
+        state: pid === null ? 'not running' : `not running (stale pid ${pid})`,
+        detail: '',
+        exit: Exit.NOT_RUNNING,
+      };
+    } else {
+      const probe = target.stats === null ? null : await probeDaemon(target.stats.host, target.stats.port, s.timeoutMs);
+      verdict = verdictOf(pid, probe);
+    }
+    notRunning ||= verdict.exit === Exit.NOT_RUNNING;
+    failed ||= verdict.exit === Exit.FAILED;
+    const line = `${d.name.padEnd(9)} ${verdict.state.padEnd(26)} ${d.ports(target.config).padEnd(26)} ${stats.padEnd(37)} ${verdict.detail}`;
+    process.stdout.write(`${line.trimEnd()}\n`);
+  }
+  return failed ? Exit.FAILED : notRunning ? Exit.NOT_RUNNING : Exit.OK;
+}
+
+/** Waits until every daemon with a pid file answers /healthz (or, for an older daemon, at all). */
+async function waitStarted(s: Settings): Promise<number> {
+  const deadline = Date.now() + DEFAULTS.waitMs;
+  for (const d of s.daemons) {
+    const pid = pidOf(s, d.name);
     if (pid === null) continue;
-    const statsPort = Config.load(join(ROOT, d.conf)).getNumber('stats', 'port', d.statsDefault);
+    const { stats } = targetOf(s, d);
     for (;;) {
       if (!alive(pid)) {
-        process.stderr.write(`${d.name} exited during start; its last lines:\n${logTail(d.name)}\n`);
-        return 1;
+        process.stderr.write(`${d.name} exited during start; its last lines:\n${logTail(s, d.name)}\n`);
+        return Exit.FAILED;
       }
-      if (await statsAnswer(statsPort)) break;
+      if (stats === null) break;
+      const probe = await probeDaemon(stats.host, stats.port, s.timeoutMs);
+      if (probe.state === 'live' || probe.state === 'no-health') break;
       if (Date.now() > deadline) {
-        process.stderr.write(`${d.name} did not come up within 60 s; see var/log/${d.name}.log\n`);
-        return 1;
+        const last = verdictOf(pid, probe);
+        process.stderr.write(
+          `${d.name} did not come up within ${DEFAULTS.waitMs / 1000} s (${last.state}: ${last.detail}); see var/log/${d.name}.log\n`,
+        );
+        return Exit.FAILED;
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, DEFAULTS.pollMs));
     }
   }
-  return 0;
+  return Exit.OK;
 }
 
 // `./run_lars.sh status | head -1`: the reader leaving early is not an error.
 exitQuietlyOnEpipe(process.stdout);
-process.exitCode = process.argv.includes('--wait') ? await waitStarted() : await status();
+let settings: Settings | null = null;
+try {
+  settings = parseSettings(process.argv.slice(2), process.env);
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  process.stderr.write(`lars-status: ${err.message}\n`);
+  process.exitCode = Exit.USAGE;
+}
+if (settings !== null) process.exitCode = settings.wait ? await waitStarted(settings) : await status(settings);

@@ -44,8 +44,9 @@ trap summary EXIT
 mkdir -p "$RESULTS"
 rm -f "$RESULTS"/*.json
 
-phase "dependencies (pnpm, node_modules)"
+phase "dependencies (pnpm, node_modules, promtool)"
 bash scripts/ensure-deps.sh
+bash scripts/ensure-promtool.sh
 
 phase "MariaDB (shared local server)"
 bash scripts/mysql-local.sh start

@@ -1,3 +1,5 @@
+import type { HeartbeatSlot } from '@lars/reactor';
+
 /**
  * Records between the agent's main thread and its UDP workers, through the
  * thread pool's SharedArrayBuffer queues. First byte: the record type.
@@ -5,14 +7,16 @@
  * main -> worker
  *   ROUTE          [1][GetRouteResponse body]   a DNS reply or push, to the worker owning its key
  *   DNS_CONNECTED  [2]                          broadcast: re-subscribe every tracked key
+ *   STOP_HEARTBEAT [3]                          test hook: the worker stops beating (/healthz turns 503)
  * worker -> main
  *   PULL           [1][modid i32][cmdid i32]    send GetRouteRequest to the DNS
  *   REPORT         [2][modid i32][cmdid i32][ReportStatusRequest body]  to the reporter owning the key
  */
-export const ToWorker = { ROUTE: 1, DNS_CONNECTED: 2 } as const;
+export const ToWorker = { ROUTE: 1, DNS_CONNECTED: 2, STOP_HEARTBEAT: 3 } as const;
 export const ToMain = { PULL: 1, REPORT: 2 } as const;
 
 export const DNS_CONNECTED_RECORD = Uint8Array.of(ToWorker.DNS_CONNECTED);
+export const STOP_HEARTBEAT_RECORD = Uint8Array.of(ToWorker.STOP_HEARTBEAT);
 
 export function routeRecord(body: Uint8Array): Uint8Array {
   const r = new Uint8Array(1 + body.length);
@@ -36,33 +40,6 @@ export function recordKey(record: Uint8Array): { modid: number; cmdid: number } 
   return { modid: v.getInt32(1, true), cmdid: v.getInt32(5, true) };
 }
 
-/** Counters each UDP worker keeps in its row of the agent's SharedCounters. */
-export const WORKER_COUNTERS = [
-  'getHost',
-  'report',
-  'getRoute',
-  'wrongPort',
-  'picksSucc',
-  'picksOverload',
-  'picksNoexist',
-  'toOverload',
-  'toIdle',
-  'reportsUnknownRoute',
-  'reportsUnknownHost',
-  'pulls',
-  'routes',
-  'snapshots',
-  'outputRefused',
-  'datagramsIn',
-  'badFrames',
-  'lengthMismatch',
-  'unknownMsgid',
-  'badBody',
-  'tooLarge',
-  'truncatedRoutes',
-] as const;
-export type WorkerCounter = (typeof WORKER_COUNTERS)[number];
-
 /** ThreadPoolOptions.workerData of the agent's UDP workers. */
 export interface AgentWorkerData {
   host: string;
@@ -71,8 +48,15 @@ export interface AgentWorkerData {
   loadBalance: unknown;
   /** This machine's IPv4 as an unsigned number: ReportStatusRequest.caller. */
   caller: number;
-  /** SharedCounters over WORKER_COUNTERS, one row per worker. */
+  /** SharedCounters over WORKER_COUNTER_NAMES (agent-counters.ts), one row per worker. */
   counters: SharedArrayBuffer;
+  /** SharedHistogram of get_host service times, one row per worker. */
+  getHostLatency: SharedArrayBuffer;
+  /** AgentCoreOptions.latencySampleEvery. */
+  latencySampleEvery?: number;
   /** How often a worker copies its counters into `counters`, ms. */
   statsIntervalMs: number;
+  /** Where each worker beats (index = worker), on the main thread's HeartbeatBoard. */
+  heartbeats: HeartbeatSlot[];
+  heartbeatIntervalMs: number;
 }

@@ -1,30 +1,51 @@
 import { networkInterfaces } from 'node:os';
 import { AGENT_PORTS, agentPortIndex, decodeBody, ipToInt, MessageId } from '@lars/proto';
 import {
+  DaemonMetrics,
   FullPolicy,
   HashRing,
+  Heartbeat,
+  HeartbeatBoard,
+  healthReport,
+  readDaemonPackageInfo,
   routeKey,
   SharedCounters,
+  SharedHistogram,
   TcpClient,
   ThreadPool,
   WhileDisconnected,
   type BackoffOptions,
+  type DaemonHealth,
+  type HealthReport,
   type Logger,
-  type StatsSnapshot,
+  type MetricValues,
+  type SharedHistogramSnapshot,
   type TcpAddress,
   type TcpConnection,
   silentLogger,
   siblingModule,
 } from '@lars/reactor';
-import { checkOption, MessageRouter } from '@lars/wire';
+import { checkOption, LogThrottle, MessageRouter } from '@lars/wire';
+
+/** At most one warning line per reason in this many ms. */
+const WARN_INTERVAL_MS = 10_000;
+import { checkLatencySampleEvery } from './agent-core.js';
+import {
+  WORKER_COUNTER_NAMES,
+  workerCounterRow,
+  workerCounterRows,
+  workerCounterTotals,
+  type WorkerCounter,
+  type WorkerStatsKey,
+} from './agent-counters.js';
+import { AGENT_METRICS } from './agent-metrics.js';
 import {
   DNS_CONNECTED_RECORD,
   recordKey,
   routeRecord,
+  STOP_HEARTBEAT_RECORD,
   ToMain,
-  WORKER_COUNTERS,
   type AgentWorkerData,
-  type WorkerCounter,
 } from './agent-protocol.js';
 import { LOAD_BALANCE_DEFAULTS, type LoadBalanceConfig } from './load-balance-config.js';
 
@@ -48,6 +69,12 @@ export interface AgentOptions {
   queueBytes?: number;
   /** How often workers publish their counters for stats(), ms. */
   statsIntervalMs?: number;
+  /** Time one get_host in this many for getHostLatency() (1 = every one; 16 by default, see AgentCore). */
+  getHostLatencySampleEvery?: number;
+  /** Thread liveness (`/healthz`): how often main and the workers beat, and how long a silent one counts as alive. */
+  heartbeat?: { intervalMs?: number; deadAfterMs?: number };
+  /** prom-client's process and Node.js metrics on `/metrics` (tests that build many agents turn them off). */
+  defaultMetrics?: boolean;
   logger?: Logger;
 }
 
@@ -61,6 +88,24 @@ const DEFAULTS = {
   queueBytes: 4 * 1024 * 1024,
   statsIntervalMs: 250,
 } as const;
+
+const VERSION = readDaemonPackageInfo(new URL('../package.json', import.meta.url)).version;
+
+/** The threads /healthz reports: main, then one per UDP worker (index = port offset). */
+const THREADS = ['main', ...Array.from({ length: AGENT_PORTS }, (_, i) => `worker${i}`)] as const;
+type ThreadName = (typeof THREADS)[number];
+
+/** `host:port`, the `peer` label of an outbound link. */
+const peerName = (a: TcpAddress) => `${a.host}:${a.port}`;
+
+/** Agent.stats(): the `/stats` values with each worker counter summed over the workers. */
+export type AgentStats = Omit<MetricValues<typeof AGENT_METRICS>, WorkerStatsKey> & Record<WorkerStatsKey, number>;
+
+/**
+ * Test hook (reached through ./internal): a method under this symbol makes
+ * one worker stop its heartbeat, so `/healthz` turns 503 for it.
+ */
+export const STOP_WORKER_HEARTBEAT: unique symbol = Symbol('stopWorkerHeartbeat');
 
 /** This machine's first non-internal IPv4, or 127.0.0.1. */
 export function localIpv4(): string {
@@ -81,12 +126,25 @@ export function localIpv4(): string {
 export class Agent {
   readonly basePort: number;
   readonly caller: string;
+  /** `/stats` and `/metrics` (AGENT_METRICS bound to this agent). */
+  readonly metrics: DaemonMetrics<typeof AGENT_METRICS>;
+  /** `/healthz`: main and every worker beat; `/readyz`: every worker runs and a DNS link is up. */
+  readonly health: DaemonHealth;
   private readonly logger: Logger;
+  /** Throttles warnings a peer can trigger (an undecodable route response). */
+  private readonly warnings: LogThrottle;
   private readonly pool: ThreadPool;
   private readonly dns: TcpClient;
   private readonly reporters: TcpClient[];
   private readonly reporterRing: HashRing<number>;
+  private readonly reporterAddresses: readonly TcpAddress[];
   private readonly workerCounters: SharedCounters<WorkerCounter>;
+  private readonly latency: SharedHistogram;
+  private readonly threads: HeartbeatBoard<ThreadName>;
+  private readonly mainBeat: Heartbeat;
+  private readonly dnsAddresses: readonly TcpAddress[];
+  /** Connections made per configured DNS address (the TcpClient counts them over all of them). */
+  private readonly dnsConnectsByPeer: Map<string, number>;
   private readonly counters = {
     pullsSent: 0,
     pullsRefused: 0,
@@ -109,19 +167,41 @@ export class Agent {
     const reporterAddresses = options.reporters ?? DEFAULTS.reporters;
     checkOption(dnsAddresses.length > 0, 'dns', 'needs at least one address');
     checkOption(reporterAddresses.length > 0, 'reporters', 'needs at least one address');
+    if (options.getHostLatencySampleEvery !== undefined) {
+      checkLatencySampleEvery(options.getHostLatencySampleEvery, 'getHostLatencySampleEvery');
+    }
     this.caller = options.caller ?? localIpv4();
     const callerInt = ipToInt(this.caller);
     this.logger = (options.logger ?? silentLogger()).child({ component: 'agent' });
+    this.warnings = new LogThrottle(WARN_INTERVAL_MS);
     const backoff = { ...DEFAULTS.backoff, ...options.backoff };
 
-    this.workerCounters = SharedCounters.create(AGENT_PORTS, WORKER_COUNTERS);
+    this.dnsAddresses = dnsAddresses;
+    this.reporterAddresses = reporterAddresses;
+    this.dnsConnectsByPeer = new Map(dnsAddresses.map((a) => [peerName(a), 0]));
+    this.workerCounters = SharedCounters.create(AGENT_PORTS, WORKER_COUNTER_NAMES);
+    this.latency = SharedHistogram.create(AGENT_PORTS);
+    // Unset heartbeat values take thread-heartbeat.ts's defaults (1 s beats, dead after 10 s).
+    this.threads = new HeartbeatBoard(THREADS, { deadAfterMs: options.heartbeat?.deadAfterMs });
+    this.mainBeat = new Heartbeat(this.threads.slot('main'), options.heartbeat?.intervalMs);
+    this.metrics = new DaemonMetrics(AGENT_METRICS, {
+      daemon: 'agent',
+      version: VERSION,
+      collect: () => this.metricValues(),
+      defaultMetrics: options.defaultMetrics,
+    });
+    this.health = { live: () => healthReport(this.threads.check()), ready: () => this.readiness() };
     const workerData: AgentWorkerData = {
       host: options.host ?? DEFAULTS.host,
       basePort: this.basePort,
       loadBalance: { ...LOAD_BALANCE_DEFAULTS, ...options.loadBalance },
       caller: callerInt,
       counters: this.workerCounters.buffer,
+      getHostLatency: this.latency.buffer,
+      latencySampleEvery: options.getHostLatencySampleEvery,
       statsIntervalMs: options.statsIntervalMs ?? DEFAULTS.statsIntervalMs,
+      heartbeats: Array.from({ length: AGENT_PORTS }, (_, i) => this.threads.slot(`worker${i}`)),
+      heartbeatIntervalMs: this.mainBeat.intervalMs,
     };
     this.pool = new ThreadPool(siblingModule('agent-worker', import.meta.url), {
       threads: AGENT_PORTS,
@@ -140,6 +220,8 @@ export class Agent {
       // A pull that cannot be sent is not lost: every key is pulled again when the DNS connects.
       whileDisconnected: WhileDisconnected.REJECT,
       onConnect: (conn) => {
+        const peer = peerName(this.dns.address);
+        this.dnsConnectsByPeer.set(peer, (this.dnsConnectsByPeer.get(peer) ?? 0) + 1);
         this.logger.info({ dns: conn.peer }, 'connected to the DNS');
         this.pool.broadcast(DNS_CONNECTED_RECORD);
       },
@@ -167,10 +249,12 @@ export class Agent {
 
   /** Waits until the three UDP ports are bound, then connects to the DNS and the reporters. */
   async start(): Promise<{ ports: number[] }> {
+    this.mainBeat.start();
     try {
       await this.pool.ready();
     } catch (err) {
       // A worker could not bind its port: stop the others so nothing is left running.
+      this.mainBeat.close();
       await this.pool.close();
       throw err;
     }
@@ -184,6 +268,7 @@ export class Agent {
   /** Stops the workers (they send their last snapshots), delivers those, then closes the TCP clients. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.mainBeat.close();
       await this.pool.close();
       await this.dns.close();
       await Promise.all(this.reporters.map((r) => r.close()));
@@ -191,36 +276,27 @@ export class Agent {
     return this.closing;
   }
 
-  stats(): StatsSnapshot {
+  /**
+   * The `/stats` values (AGENT_METRICS) with every worker counter summed
+   * over the workers: what tests and callers in the same process compare.
+   * `/stats` itself has them per worker.
+   */
+  stats(): AgentStats {
+    return { ...this.metricValues(), ...workerCounterTotals(this.workerCounters) };
+  }
+
+  /** The collected values of AGENT_METRICS: worker counters per worker, then the main thread's own. */
+  private metricValues(): MetricValues<typeof AGENT_METRICS> {
     const w = this.workerCounters;
     const pool = this.pool.stats();
-    const total = (n: WorkerCounter) => w.total(n);
     const dns = this.dns.stats();
+    const dnsPeer = dns.connected ? peerName(this.dns.address) : null;
     const reporters = this.reporters.map((r) => r.stats());
+    const byReporter = (value: (s: (typeof reporters)[number]) => number) =>
+      Object.fromEntries(reporters.map((s, i) => [peerName(this.reporterAddresses[i]), value(s)]));
     return {
-      getHostRequests: total('getHost'),
-      reportRequests: total('report'),
-      getRouteRequests: total('getRoute'),
-      wrongPort: total('wrongPort'),
-      picksSucc: total('picksSucc'),
-      picksOverload: total('picksOverload'),
-      picksNoexist: total('picksNoexist'),
-      toOverload: total('toOverload'),
-      toIdle: total('toIdle'),
-      reportsUnknownRoute: total('reportsUnknownRoute'),
-      reportsUnknownHost: total('reportsUnknownHost'),
-      routes: total('routes'),
-      snapshots: total('snapshots'),
-      pulls: total('pulls'),
-      datagramsIn: total('datagramsIn'),
-      badDatagrams: total('badFrames') + total('lengthMismatch'),
-      badFrames: total('badFrames'),
-      lengthMismatch: total('lengthMismatch'),
-      unknownMsgid: total('unknownMsgid'),
-      badBody: total('badBody'),
-      tooLarge: total('tooLarge'),
-      truncatedRoutes: total('truncatedRoutes'),
-      workerOutputRefused: total('outputRefused'),
+      ...workerCounterRows(w),
+      badDatagrams: w.total('badFrames') + w.total('lengthMismatch'),
       ...this.counters,
       requestsPerWorker: w.perRow('datagramsIn'),
       toWorkerQueueDepth: Object.fromEntries(pool.inputs.map((q, i) => [String(i), q.records])),
@@ -231,7 +307,60 @@ export class Agent {
       reportQueueFrames: reporters.reduce((n, r) => n + r.queuedFrames, 0),
       reportsDropped: reporters.reduce((n, r) => n + r.droppedOldest, 0),
       workersAlive: pool.alive,
+      dnsLinkUp: Object.fromEntries(this.dnsAddresses.map((a) => [peerName(a), peerName(a) === dnsPeer ? 1 : 0])),
+      dnsLinkConnects: Object.fromEntries(this.dnsConnectsByPeer),
+      reporterLinkUp: byReporter((s) => (s.connected ? 1 : 0)),
+      reporterLinkConnects: byReporter((s) => s.connects),
+      reporterLinkQueueFrames: byReporter((s) => s.queuedFrames),
+      reporterLinkDropped: byReporter((s) => s.droppedOldest),
+      getHostSeconds: Object.fromEntries(
+        Array.from({ length: AGENT_PORTS }, (_, i) => [String(i), this.latency.rowSnapshot(i)]),
+      ),
     };
+  }
+
+  /**
+   * Ready while every worker runs (each owns a third of the keys: one gone
+   * leaves its keys unanswered) and a DNS link is up (without one no new
+   * route is learned and no change arrives). The reporters inform only: the
+   * agent keeps their snapshots, bounded, while they are down.
+   */
+  private readiness(): HealthReport {
+    const alive = this.pool.stats().alive;
+    const dns = this.dns.stats();
+    const configured = this.dnsAddresses.map(peerName).join(', ');
+    return healthReport(
+      {
+        workers: { ok: alive === AGENT_PORTS, detail: `${alive} of ${AGENT_PORTS} workers running` },
+        dns: dns.connected
+          ? { ok: true, detail: `DNS link up to ${peerName(this.dns.address)}` }
+          : { ok: false, detail: `no DNS link up (configured: ${configured})` },
+      },
+      {
+        reporters: Object.fromEntries(
+          this.reporters.map((r, i) => [peerName(this.reporterAddresses[i]), r.stats().connected]),
+        ),
+      },
+    );
+  }
+
+  /** Test hook (./internal stopWorkerHeartbeat): worker `index` stops beating; false if it has exited. */
+  [STOP_WORKER_HEARTBEAT](index: number): boolean {
+    return this.pool.sendTo(index, STOP_HEARTBEAT_RECORD);
+  }
+
+  /** Each worker's counters (index = worker = port offset), as last published (every statsIntervalMs). */
+  workerStats(): Array<Record<WorkerCounter, number>> {
+    return Array.from({ length: AGENT_PORTS }, (_, i) => workerCounterRow(this.workerCounters, i));
+  }
+
+  /**
+   * get_host service time (request decoded -> reply handed to the socket) of
+   * one get_host in getHostLatencySampleEvery, summed over the workers and
+   * per worker (`rows`, index = worker); live, not delayed by statsIntervalMs.
+   */
+  getHostLatency(): SharedHistogramSnapshot {
+    return this.latency.snapshot();
   }
 
   private readonly onWorkerRecord = (_worker: number, record: Uint8Array): void => {
@@ -252,8 +381,11 @@ export class Agent {
     let key: { modid: number; cmdid: number };
     try {
       key = decodeBody(MessageId.GetRouteResponse, body);
-    } catch {
+    } catch (err) {
       this.counters.badRoutes++;
+      // A peer can send these at any rate: one line per interval, with the count of those left out.
+      const suppressed = this.warnings.take('bad-route');
+      if (suppressed >= 0) this.logger.warn({ err, suppressed }, 'undecodable route response from the DNS dropped');
       return;
     }
     this.counters.routesIn++;

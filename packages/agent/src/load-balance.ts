@@ -1,3 +1,4 @@
+import { RetCode } from '@lars/proto';
 import type { HostCallResult } from '@lars/proto';
 import { HostList } from './host-list.js';
 import { checkLoadBalanceConfig } from './load-balance-config.js';
@@ -12,6 +13,12 @@ export const RouteState = {
   NEW: 'new',
 } as const;
 export type RouteState = (typeof RouteState)[keyof typeof RouteState];
+
+/** What get_host answers: the outcome and, only when it is SUCC, the host to call. */
+export interface PickResult {
+  ret: RetCode;
+  host: LoadBalanceHost | null;
+}
 
 /** What a LoadBalance tells its owner (the RouteBook). */
 export interface LoadBalanceEvents {
@@ -59,6 +66,8 @@ export class LoadBalance {
   private readonly overloaded = new HostList<LoadBalanceHost>();
   /** Overloaded hosts in overloadTs order, for O(1) timeout checks. */
   private readonly fifo = new HostList<LoadBalanceHost>();
+  /** Reused by pick (see there). */
+  private readonly picked: PickResult = { ret: RetCode.NOEXIST, host: null };
   private accessCnt = 0;
   private lookups = 0;
   private isDirty = false;
@@ -105,28 +114,18 @@ export class LoadBalance {
   }
 
   /**
-   * get_host: the host to call, or null when there is none to give. The
-   * caller answers NOEXIST for null when hostCount === 0, OVERLOAD otherwise.
-   * Overloaded hosts whose overload_timeout has passed go back to idle first.
+   * get_host, the whole decision: SUCC with the host to call, NOEXIST when the
+   * route holds no host, OVERLOAD when every host is overloaded and it is not
+   * a probe turn. Overloaded hosts whose overload_timeout has passed go back to
+   * idle first. The returned object is reused (no allocation per pick): it is
+   * valid until the next pick on this route, so copy what you keep.
    */
-  pick(now: number): LoadBalanceHost | null {
-    this.expireOverloads(now);
-    if (this.byKey.size === 0) return null;
-    if (this.idle.size === 0) {
-      if (this.accessCnt >= this.config.probeNum) {
-        this.accessCnt = 0;
-        return this.overloaded.rotate();
-      }
-      this.accessCnt++;
-      return null;
-    }
-    if (this.overloaded.size === 0) return this.idle.rotate();
-    if (this.accessCnt >= this.config.probeNum) {
-      this.accessCnt = 0;
-      return this.overloaded.rotate();
-    }
-    this.accessCnt++;
-    return this.idle.rotate();
+  pick(now: number): Readonly<PickResult> {
+    const picked = this.picked;
+    picked.host = this.pickHost(now);
+    if (picked.host !== null) picked.ret = RetCode.SUCC;
+    else picked.ret = this.byKey.size === 0 ? RetCode.NOEXIST : RetCode.OVERLOAD;
+    return picked;
   }
 
   /**
@@ -219,6 +218,27 @@ export class LoadBalance {
     }
     this.isDirty = false;
     return results;
+  }
+
+  /** The host pick answers with, or null (no host, or all overloaded and not a probe turn). */
+  private pickHost(now: number): LoadBalanceHost | null {
+    this.expireOverloads(now);
+    if (this.byKey.size === 0) return null;
+    if (this.idle.size === 0) {
+      if (this.accessCnt >= this.config.probeNum) {
+        this.accessCnt = 0;
+        return this.overloaded.rotate();
+      }
+      this.accessCnt++;
+      return null;
+    }
+    if (this.overloaded.size === 0) return this.idle.rotate();
+    if (this.accessCnt >= this.config.probeNum) {
+      this.accessCnt = 0;
+      return this.overloaded.rotate();
+    }
+    this.accessCnt++;
+    return this.idle.rotate();
   }
 
   /** Returns to idle every overloaded host whose overload_timeout has passed (FIFO head first). */

@@ -5,7 +5,7 @@ import { checkLoadBalanceConfig } from './load-balance-config.js';
 import type { LoadBalanceConfig } from './load-balance-config.js';
 import type { LoadBalanceHost } from './load-balance-host.js';
 import { LoadBalance, RouteState } from './load-balance.js';
-import type { LoadBalanceEvents } from './load-balance.js';
+import type { LoadBalanceEvents, PickResult } from './load-balance.js';
 
 /** Where a RouteBook's messages go (the agent worker hands them to the main thread). */
 export interface RouteBookOutput {
@@ -15,12 +15,8 @@ export interface RouteBookOutput {
   report(req: ReportStatusRequest): void;
 }
 
-/** What getHost answers. */
-export interface GetHostResult {
-  ret: RetCode;
-  /** Set only when ret is SUCC. */
-  host: LoadBalanceHost | null;
-}
+/** What getHost answers: LoadBalance.pick's result (host set only when ret is SUCC). */
+export type GetHostResult = PickResult;
 
 /** Plain counters for the agent's stats; read them, do not write them. */
 export interface RouteBookCounters {
@@ -91,8 +87,6 @@ export class RouteBook {
   /** Routes that became dirty since the last tick; a member may have been cleaned by an immediate snapshot. */
   private readonly dirtyRoutes = new Set<LoadBalance>();
   private readonly events: LoadBalanceEvents;
-  /** Reused by getHost (see there). */
-  private readonly result: GetHostResult = { ret: RetCode.NOEXIST, host: null };
   private nextSweepMs = 0;
 
   constructor(config: LoadBalanceConfig, out: RouteBookOutput, caller: number) {
@@ -136,26 +130,17 @@ export class RouteBook {
   }
 
   /**
-   * get_host. The returned object is reused: it is valid until the next
-   * getHost call, so copy what you keep (the agent encodes its reply at once).
+   * get_host: LoadBalance.pick of the route, counted by outcome. The returned
+   * object is reused: it is valid until the next getHost call, so copy what
+   * you keep (the agent encodes its reply at once).
    */
   getHost(modid: number, cmdid: number, now: number): Readonly<GetHostResult> {
     this.counters.getHost++;
-    const result = this.result;
-    const lb = this.access(modid, cmdid, now);
-    result.host = lb.hostCount === 0 ? null : lb.pick(now);
-    // pick may return null with hosts held (all overloaded, not a probe turn): OVERLOAD.
-    if (result.host !== null) {
-      result.ret = RetCode.SUCC;
-      this.counters.picksSucc++;
-    } else if (lb.hostCount === 0) {
-      result.ret = RetCode.NOEXIST;
-      this.counters.picksNoexist++;
-    } else {
-      result.ret = RetCode.OVERLOAD;
-      this.counters.picksOverload++;
-    }
-    return result;
+    const picked = this.access(modid, cmdid, now).pick(now);
+    if (picked.ret === RetCode.SUCC) this.counters.picksSucc++;
+    else if (picked.ret === RetCode.NOEXIST) this.counters.picksNoexist++;
+    else this.counters.picksOverload++;
+    return picked;
   }
 
   /** get_route: every host of the route (a new array), empty when it has none or is unknown. */

@@ -51,7 +51,14 @@ describe('agent main (run_lars.sh lbagent)', () => {
       expect((await client.getHost(3, 1)).host).toBe('10.3.3.3:3333');
       const stats = (await (await fetch(`http://127.0.0.1:${statsPort}/stats`)).json()) as Record<string, unknown>;
       expect(stats).toMatchObject({ dnsConnected: true, reportersConnected: 0, workersAlive: 3 });
-      expect(await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text()).toContain('lars_agent_picksSucc');
+      // Worker counters reach /metrics when the worker next publishes them (every statsIntervalMs).
+      const metrics = async () => (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text();
+      await until(
+        async () => /^lars_agent_picks_succ_total\{worker="1"\} [1-9]/m.test(await metrics()),
+        'picks on /metrics',
+      );
+      // Workers running and a DNS link up: ready, though no reporter is there.
+      expect((await fetch(`http://127.0.0.1:${statsPort}/readyz`)).status).toBe(200);
       expect(await agent.stop('SIGTERM')).toBe(0);
     } finally {
       await client.close();

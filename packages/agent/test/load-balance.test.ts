@@ -1,3 +1,4 @@
+import { RetCode } from '@lars/proto';
 import type { HostCallResult } from '@lars/proto';
 import { describe, expect, it } from 'vitest';
 import { LOAD_BALANCE_DEFAULTS } from '../src/load-balance-config.js';
@@ -64,7 +65,7 @@ describe('LoadBalance thresholds (err_rate with init_succ_cnt = 180)', () => {
 describe('LoadBalance.pick', () => {
   it('round-robins over the idle hosts', () => {
     const { lb } = make();
-    expect([1, 2, 3, 4, 5, 6].map(() => lb.pick(0)?.port)).toEqual([1, 2, 3, 1, 2, 3]);
+    expect([1, 2, 3, 4, 5, 6].map(() => lb.pick(0).host?.port)).toEqual([1, 2, 3, 1, 2, 3]);
   });
 
   it('with some host overloaded, probes it on every 11th pick (probe_num 10)', () => {
@@ -73,31 +74,32 @@ describe('LoadBalance.pick', () => {
     expect(host(lb, 3).overload).toBe(true);
     for (let cycle = 0; cycle < 4; cycle++) {
       for (let i = 1; i <= 10; i++) {
-        const picked = lb.pick(0);
+        const picked = lb.pick(0).host;
         expect(picked?.overload, `cycle ${cycle} pick ${i}`).toBe(false);
       }
-      expect(lb.pick(0)?.port).toBe(3);
+      expect(lb.pick(0).host?.port).toBe(3);
     }
   });
 
-  it('with every host overloaded, answers null ten times then returns a probe, rotating the overload queue', () => {
+  it('with every host overloaded, answers OVERLOAD ten times then returns a probe, rotating the overload queue', () => {
     const { lb } = make({ continErrLimit: 1, overloadTimeoutMs: FAR }, 2);
     report(lb, 1, 1, 1);
     report(lb, 2, 1, 1);
     const probes: number[] = [];
     for (let cycle = 0; cycle < 4; cycle++) {
-      for (let i = 0; i < 10; i++) expect(lb.pick(0)).toBeNull();
+      for (let i = 0; i < 10; i++) expect(lb.pick(0)).toEqual({ ret: RetCode.OVERLOAD, host: null });
       expect(lb.hostCount).toBe(2);
-      const probe = lb.pick(0);
+      const { ret, host: probe } = lb.pick(0);
+      expect(ret).toBe(RetCode.SUCC);
       expect(probe).not.toBeNull();
       probes.push(probe?.port ?? 0);
     }
     expect(probes).toEqual([1, 2, 1, 2]);
   });
 
-  it('returns null for a route with no host', () => {
+  it('returns NOEXIST for a route with no host', () => {
     const { lb } = make({}, 0);
-    expect(lb.pick(0)).toBeNull();
+    expect(lb.pick(0)).toEqual({ ret: RetCode.NOEXIST, host: null });
     expect(lb.hostCount).toBe(0);
   });
 
@@ -259,7 +261,7 @@ describe('LoadBalance.update', () => {
     report(lb, 4, 1, 1, 0); // 4 overloaded, in the overload queue and the FIFO
     report(lb, 1, 0, 3, 0);
     lb.takeSnapshot();
-    expect(lb.pick(0)?.port).toBe(1);
+    expect(lb.pick(0).host?.port).toBe(1);
     const one = host(lb, 1);
     const four = host(lb, 4);
     expect(four.fifoLink.list).not.toBeNull();
@@ -276,7 +278,7 @@ describe('LoadBalance.update', () => {
     expect(lb.overloadCount).toBe(0);
     expect(lb.idleCount).toBe(3);
     // The idle queue [2, 3, 1] (after 1's pick) lost 3 and gained 5 at its tail.
-    expect([lb.pick(5000)?.port, lb.pick(5000)?.port, lb.pick(5000)?.port]).toEqual([2, 1, 5]);
+    expect([lb.pick(5000).host?.port, lb.pick(5000).host?.port, lb.pick(5000).host?.port]).toEqual([2, 1, 5]);
     // The removed host's overload_timeout passing changes nothing.
     lb.pick(20_000);
     expect(rec.transitions).toEqual(['4:overload']);
@@ -300,9 +302,9 @@ describe('LoadBalance.update', () => {
     const { lb } = make({}, 2);
     lb.update([], 1000);
     expect(lb.hostCount).toBe(0);
-    expect(lb.pick(1000)).toBeNull();
+    expect(lb.pick(1000)).toEqual({ ret: RetCode.NOEXIST, host: null });
     lb.update(ports(1), 2000);
-    expect(lb.pick(2000)?.port).toBe(1);
+    expect(lb.pick(2000)).toMatchObject({ ret: RetCode.SUCC, host: { port: 1 } });
   });
 });
 

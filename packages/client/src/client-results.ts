@@ -1,5 +1,6 @@
 import type { RetCode } from '@lars/proto';
 import type { LarsClientError } from './client-errors.js';
+import type { GetHostLatencyStats } from './get-host-latency.js';
 
 /** A service host as the SDK hands it out. */
 export interface HostAddress {
@@ -66,4 +67,6 @@ export interface ClientStats {
   badReplies: number;
   /** Requests waiting for a reply now. */
   inFlight: number;
+  /** How long getHost calls took, seconds: count, sum, p50, p90, p99, max. */
+  getHostLatency: GetHostLatencyStats;
 }

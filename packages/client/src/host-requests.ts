@@ -10,9 +10,13 @@ import type { KeyedEntry } from './request-table.js';
 export interface HostRequestsOptions extends PendingRequestsOptions {
   /** The seq of the first request (tests start near 2^32 to see it wrap). */
   firstSeq?: number;
+  /** Called once per timed request when it settles: when it was made (performance.now(), ms) and its outcome. */
+  onSettled?: (startedAt: number, ret: RetCode) => void;
 }
 
 interface HostEntry extends KeyedEntry<number> {
+  /** performance.now() at request(); NaN for a request its caller times itself. */
+  readonly startedAt: number;
   resolve: (result: GetHostResult) => void;
 }
 
@@ -23,6 +27,7 @@ const OVERLOAD_RESULT: GetHostResult = Object.freeze({ ret: RetCode.OVERLOAD });
 const NOEXIST_RESULT: GetHostResult = Object.freeze({ ret: RetCode.NOEXIST });
 
 const unresolved = (): void => undefined;
+const untimed = (): void => undefined;
 
 /**
  * get_host requests in flight on one client. Each gets a uint32 seq (wrapping,
@@ -38,24 +43,33 @@ export class HostRequests extends RequestTable<number, HostEntry> {
   private seq: number;
   /** The entry whose promise is being created: the executor runs synchronously inside `new Promise`. */
   private capturing: HostEntry | null = null;
+  private readonly onSettled: (startedAt: number, ret: RetCode) => void;
 
   constructor(link: AgentLink, options: HostRequestsOptions = {}) {
     super(link, options);
     this.seq = ((options.firstSeq ?? 1) - 1) >>> 0;
+    this.onSettled = options.onSettled ?? untimed;
   }
 
-  /** Asks the agent for one host of (modid, cmdid); always settles (by reply, timeout or close). */
-  request(modid: number, cmdid: number): Promise<GetHostResult> {
-    if (this.closedWith !== null) return Promise.resolve({ ret: RetCode.SYSTEM_ERROR, error: this.closedWith });
+  /**
+   * Asks the agent for one host of (modid, cmdid); always settles (by reply,
+   * timeout or close). `timed`: report it to onSettled (false when the caller
+   * times a series of requests as one call).
+   */
+  request(modid: number, cmdid: number, timed = true): Promise<GetHostResult> {
+    const startedAt = timed ? performance.now() : Number.NaN;
+    if (this.closedWith !== null) {
+      return Promise.resolve(this.settled(startedAt, { ret: RetCode.SYSTEM_ERROR, error: this.closedWith }));
+    }
     const seq = this.nextSeq();
     if (!this.sendRequest(seq, modid, cmdid)) {
       const error = new LarsClientError(
         ClientErrorCode.SEND_FAILED,
         `get_host ${modid}/${cmdid}: the socket refused the request`,
       );
-      return Promise.resolve({ ret: RetCode.SYSTEM_ERROR, error });
+      return Promise.resolve(this.settled(startedAt, { ret: RetCode.SYSTEM_ERROR, error }));
     }
-    const entry: HostEntry = { key: seq, modid, cmdid, deadline: 0, attempts: 0, resolve: unresolved };
+    const entry: HostEntry = { key: seq, modid, cmdid, deadline: 0, attempts: 0, startedAt, resolve: unresolved };
     this.capturing = entry;
     const result = new Promise<GetHostResult>(this.capture);
     this.pending.add(entry);
@@ -71,7 +85,7 @@ export class HostRequests extends RequestTable<number, HostEntry> {
     }
     this.pending.take(res.seq);
     this.matched++;
-    entry.resolve(toResult(res));
+    entry.resolve(this.settled(entry.startedAt, toResult(res)));
   }
 
   /** @internal PendingHandlers: an attempt timed out and a retry is left. */
@@ -87,7 +101,13 @@ export class HostRequests extends RequestTable<number, HostEntry> {
   }
 
   protected override settle(entry: HostEntry, error: LarsClientError): void {
-    entry.resolve({ ret: RetCode.SYSTEM_ERROR, error });
+    entry.resolve(this.settled(entry.startedAt, { ret: RetCode.SYSTEM_ERROR, error }));
+  }
+
+  /** Every outcome of a request passes here exactly once. */
+  private settled(startedAt: number, result: GetHostResult): GetHostResult {
+    if (!Number.isNaN(startedAt)) this.onSettled(startedAt, result.ret);
+    return result;
   }
 
   // One executor for every request, so a request allocates no closure of its own.

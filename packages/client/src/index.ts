@@ -12,3 +12,4 @@ export { ClientErrorCode, LarsClientError } from './client-errors.js';
 export { AGENT_DEFAULTS, AGENT_ENV, MAX_BASE_PORT, resolveAgentAddress } from './agent-address.js';
 export type { AgentAddress, AgentEnv } from './agent-address.js';
 export type { CallResult, ClientStats, GetHostResult, GetRouteResult, HostAddress } from './client-results.js';
+export type { GetHostHook, GetHostLatencyStats } from './get-host-latency.js';

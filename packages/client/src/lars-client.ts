@@ -9,6 +9,7 @@ import type { AgentEnv } from './agent-address.js';
 import { AgentSockets } from './agent-sockets.js';
 import { ClientErrorCode, LarsClientError } from './client-errors.js';
 import type { CallResult, ClientStats, GetHostResult, GetRouteResult, HostAddress } from './client-results.js';
+import { GetHostLatency, type GetHostHook } from './get-host-latency.js';
 import { HostRequests } from './host-requests.js';
 import { RouteRequests } from './route-requests.js';
 
@@ -43,6 +44,13 @@ export interface LarsClientOptions {
   recvBufferSize?: number;
   /** pino logger; nothing is logged by default. */
   logger?: WireLogger;
+  /**
+   * Called once per completed {@link LarsClient.getHost} (also the one
+   * inside call()) with its time in seconds and its outcome, whatever it
+   * is: to feed the application's own metrics (a throw is logged and
+   * ignored). stats().getHostLatency holds the same samples.
+   */
+  onGetHost?: GetHostHook;
 }
 
 // The agent address's defaults are AGENT_DEFAULTS (agent-address.ts), shared with the tools.
@@ -112,6 +120,7 @@ export class LarsClient {
   private readonly sockets: AgentSockets;
   private readonly hosts: HostRequests;
   private readonly routes: RouteRequests;
+  private readonly latency: GetHostLatency;
   /** modid -> cmdids this client has used: their first getHost has waited for the route already. */
   private readonly seen = new Map<number, Set<number>>();
   /** Reused by every report: the body is encoded before send() returns. */
@@ -154,6 +163,8 @@ export class LarsClient {
     const recvBufferSize = options.recvBufferSize ?? DEFAULTS.recvBufferSize;
     const bufferOk = Number.isInteger(recvBufferSize) && recvBufferSize >= 1;
     checkOption(bufferOk, 'recvBufferSize', 'must be an integer >= 1 (bytes)');
+    const hookOk = options.onGetHost === undefined || typeof options.onGetHost === 'function';
+    checkOption(hookOk, 'onGetHost', 'must be a function (seconds, ret) => void');
 
     this.logger = (options.logger ?? silentWireLogger()).child({ component: 'lars-client' });
     const router = new MessageRouter<UdpClient>({ logger: options.logger })
@@ -168,7 +179,8 @@ export class LarsClient {
       onUnreachable: this.onUnreachable,
     });
     const timing = { timeoutMs: this.timeoutMs, retries: this.retries };
-    this.hosts = new HostRequests(this.sockets, timing);
+    this.latency = new GetHostLatency(options.onGetHost, this.logger);
+    this.hosts = new HostRequests(this.sockets, { ...timing, onSettled: this.latency.record });
     this.routes = new RouteRequests(this.sockets, timing);
     void this.sockets.ready.then((error) => {
       if (error !== null)
@@ -301,6 +313,7 @@ export class LarsClient {
       sendFailures: socket.sendFailures,
       badReplies: socket.badReplies,
       inFlight: this.hosts.inFlight + this.routes.inFlight,
+      getHostLatency: this.latency.snapshot(),
     };
   }
 
@@ -309,15 +322,20 @@ export class LarsClient {
     checkKey(modid, cmdid);
   }
 
-  /** getHost for a key not used yet (or before the sockets are connected): waits for the route. */
+  /** getHost for a key not used yet (or before the sockets are connected): waits for the route; timed as one call. */
   private async firstGetHost(modid: number, cmdid: number): Promise<GetHostResult> {
+    const startedAt = performance.now();
     const error = await this.sockets.ready;
-    if (error !== null) return { ret: RetCode.SYSTEM_ERROR, error };
+    if (error !== null) {
+      this.latency.record(startedAt, RetCode.SYSTEM_ERROR);
+      return { ret: RetCode.SYSTEM_ERROR, error };
+    }
     for (let attempt = 1; ; attempt++) {
-      const result = await this.hosts.request(modid, cmdid);
+      const result = await this.hosts.request(modid, cmdid, false);
       const done = result.ret !== RetCode.NOEXIST || attempt >= this.routeWaitAttempts || this.isSeen(modid, cmdid);
       if (done) {
         if (result.ret !== RetCode.SYSTEM_ERROR) this.markSeen(modid, cmdid);
+        this.latency.record(startedAt, result.ret);
         return result;
       }
       await sleep(this.routeWaitIntervalMs);

@@ -2,17 +2,23 @@ import type { Worker } from 'node:worker_threads';
 import { encodeBody, MessageId } from '@lars/proto';
 import {
   Backoff,
+  DaemonMetrics,
+  HeartbeatBoard,
+  Heartbeat,
+  healthReport,
   spawnWorker,
   TcpServer,
   type BackoffOptions,
+  type DaemonHealth,
   type Logger,
-  type StatsSnapshot,
+  type MetricValues,
   type TcpConnection,
   silentLogger,
   siblingModule,
 } from '@lars/reactor';
 import { checkOption, ErrorCode, LarsError, encodeFrame, MessageRouter } from '@lars/wire';
 import { checkDaemonSchema, describeMysql, MYSQL_DEFAULTS, readPackageVersion, type MysqlSettings } from '@lars/store';
+import { DNS_METRICS } from './dns-metrics.js';
 import type { CheckReply, CheckRequest, LoaderWorkerData } from './route-loader-protocol.js';
 import type { RouteKey } from './route-store.js';
 import { RouteTable } from './route-table.js';
@@ -35,6 +41,10 @@ export interface DnsServerOptions {
   connectTimeoutMs?: number;
   /** Retry pacing while MySQL is down. */
   backoff?: BackoffOptions;
+  /** Thread liveness (`/healthz`): how often main and the loader beat, and how long a silent one counts as alive. */
+  heartbeat?: { intervalMs?: number; deadAfterMs?: number };
+  /** prom-client's process and Node.js metrics on `/metrics` (tests that build many servers turn them off). */
+  defaultMetrics?: boolean;
   logger?: Logger;
 }
 
@@ -48,6 +58,9 @@ const DEFAULTS = {
   connectTimeoutMs: 5000,
   backoff: { initialMs: 200, maxMs: 10_000, factor: 2, jitter: 0.2 },
 } as const;
+
+/** The threads /healthz reports: the serving thread and the loader. */
+const THREADS = ['main', 'loader'] as const;
 
 /** Per-connection state (the TcpConnection's context slot): the keys it is subscribed to. */
 interface Subscriber {
@@ -71,12 +84,18 @@ export class DnsServer {
   readonly checkIntervalMs: number;
   readonly reloadIntervalMs: number;
   readonly mysql: MysqlSettings;
+  /** `/stats` and `/metrics` (DNS_METRICS bound to this server). */
+  readonly metrics: DaemonMetrics<typeof DNS_METRICS>;
+  /** `/healthz`: main and the loader beat; `/readyz`: a table is loaded. */
+  readonly health: DaemonHealth;
 
   private readonly logger: Logger;
   private readonly tcp: TcpServer<Subscriber>;
   private readonly subscriptions = new Map<string, Set<DnsConnection>>();
   private readonly backoff: Backoff;
   private readonly connectTimeoutMs: number;
+  private readonly threads: HeartbeatBoard<(typeof THREADS)[number]>;
+  private readonly mainBeat: Heartbeat;
   private table: RouteTable = RouteTable.empty();
   private version: number | null = null;
   private loader: Worker | null = null;
@@ -112,6 +131,16 @@ export class DnsServer {
     this.mysql = { ...MYSQL_DEFAULTS, ...options.mysql };
     this.logger = (options.logger ?? silentLogger()).child({ component: 'dns' });
     this.backoff = new Backoff({ ...DEFAULTS.backoff, ...options.backoff });
+    // Unset heartbeat values take thread-heartbeat.ts's defaults (1 s beats, dead after 10 s).
+    this.threads = new HeartbeatBoard(THREADS, { deadAfterMs: options.heartbeat?.deadAfterMs });
+    this.mainBeat = new Heartbeat(this.threads.slot('main'), options.heartbeat?.intervalMs);
+    this.metrics = new DaemonMetrics(DNS_METRICS, {
+      daemon: 'dns',
+      version: DAEMON.version,
+      collect: () => this.stats(),
+      defaultMetrics: options.defaultMetrics,
+    });
+    this.health = { live: () => healthReport(this.threads.check()), ready: () => this.readiness() };
     const router = new MessageRouter<DnsConnection>({ logger: options.logger });
     router.on(MessageId.GetRouteRequest, this.onGetRoute);
     this.tcp = new TcpServer<Subscriber>(router, {
@@ -132,6 +161,9 @@ export class DnsServer {
    * listens. Resolves with the bound address.
    */
   async start(): Promise<{ address: string; port: number }> {
+    // Both threads beat from now on, also while MySQL is awaited.
+    this.mainBeat.start();
+    if (this.loader === null) this.startLoader();
     await this.checkSchema();
     this.logger.info({ mysql: describeMysql(this.mysql) }, 'loading routes');
     while (!this.closed && this.version === null) {
@@ -167,6 +199,7 @@ export class DnsServer {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
+    this.mainBeat.close();
     await this.tcp.close();
     await this.loader?.terminate();
     this.loader = null;
@@ -181,7 +214,8 @@ export class DnsServer {
     return this.version;
   }
 
-  stats(): StatsSnapshot {
+  /** The collected values of DNS_METRICS (the `/stats` object without the histograms). */
+  stats(): MetricValues<typeof DNS_METRICS> {
     const tcp = this.tcp.stats();
     let subscriptions = 0;
     for (const set of this.subscriptions.values()) subscriptions += set.size;
@@ -196,6 +230,19 @@ export class DnsServer {
       subscriptions,
       mysqlUp: this.mysqlUp === true,
     };
+  }
+
+  /**
+   * Ready once a table is loaded, and from then on: a DNS serving its last
+   * good table while MySQL is down still answers correctly, so it stays
+   * ready and says `mysqlUp: false`.
+   */
+  private readiness() {
+    const table =
+      this.version === null
+        ? { ok: false, detail: 'no route table loaded yet' }
+        : { ok: true, detail: `version ${this.version}, ${this.table.routes} routes, ${this.table.hosts} hosts` };
+    return healthReport({ table }, { mysqlUp: this.mysqlUp === true, routeVersion: this.version });
   }
 
   private readonly onGetRoute = (req: { modid: number; cmdid: number }, _msgid: number, conn: DnsConnection): void => {
@@ -268,6 +315,7 @@ export class DnsServer {
     this.version = reply.version;
     this.lastLoadAt = Date.now();
     this.counters.loads++;
+    this.metrics.observe('routeLoadSeconds', reply.loadMs / 1000);
     this.counters.lastLoadMs = Math.round(reply.loadMs);
     this.counters.lastSelectMs = Math.round(reply.selectMs);
     this.counters.truncatedRoutes = reply.truncated.length;
@@ -286,11 +334,13 @@ export class DnsServer {
   private push({ modid, cmdid }: RouteKey): void {
     const subscribers = this.subscriptions.get(routeKey(modid, cmdid));
     if (subscribers === undefined) return;
+    const t0 = performance.now();
     const frame = encodeFrame(MessageId.GetRouteResponse, this.routeBody(modid, cmdid));
     for (const conn of subscribers) {
       if (conn.sendFrame(frame) === 'sent') this.counters.pushes++;
       else this.counters.pushFailures++;
     }
+    this.metrics.observe('pushFanoutSeconds', (performance.now() - t0) / 1000);
   }
 
   private setMysqlState(up: boolean, error?: string): void {
@@ -315,8 +365,17 @@ export class DnsServer {
   }
 
   private startLoader(): Worker {
-    const data: LoaderWorkerData = { mysql: this.mysql, connectTimeoutMs: this.connectTimeoutMs };
-    const worker = spawnWorker(siblingModule('route-loader-worker', import.meta.url), { workerData: data });
+    const data: LoaderWorkerData = {
+      mysql: this.mysql,
+      connectTimeoutMs: this.connectTimeoutMs,
+      heartbeat: this.threads.slot('loader'),
+      heartbeatIntervalMs: this.mainBeat.intervalMs,
+    };
+    // The loader logs through workerLogger(): component route-loader-worker, lines written by this thread.
+    const worker = spawnWorker(siblingModule('route-loader-worker', import.meta.url), {
+      workerData: data,
+      logger: this.logger,
+    });
     worker.on('message', (reply: CheckReply) => {
       const pending = this.pending;
       if (pending === null || pending.seq !== reply.seq) return;

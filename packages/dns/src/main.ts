@@ -9,9 +9,6 @@ await runDaemon({
   packageJson: new URL('../package.json', import.meta.url),
   defaultConfigFile: 'conf/lars_dns.conf',
   defaultStatsPort: 7788,
-  async start(config, logger) {
-    const dns = new DnsServer({ ...dnsOptionsFromConfig(config), logger });
-    await dns.start();
-    return dns;
-  },
+  // create, not start: /healthz and /readyz answer while the first table loads.
+  create: (config, logger) => new DnsServer({ ...dnsOptionsFromConfig(config), logger }),
 });

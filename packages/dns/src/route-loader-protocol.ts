@@ -1,3 +1,4 @@
+import type { HeartbeatSlot } from '@lars/reactor';
 import type { MysqlSettings } from '@lars/store';
 import type { RouteKey } from './route-store.js';
 import type { TruncatedRoute } from './route-table.js';
@@ -6,6 +7,9 @@ import type { TruncatedRoute } from './route-table.js';
 export interface LoaderWorkerData {
   mysql: MysqlSettings;
   connectTimeoutMs: number;
+  /** The loader's slot on the DNS's HeartbeatBoard, and how often it beats. */
+  heartbeat: HeartbeatSlot;
+  heartbeatIntervalMs: number;
 }
 
 /** main -> loader: one round of the backend loop. */

@@ -1,9 +1,14 @@
 // The DNS's loader thread: all MySQL work of the backend loop runs here, so
 // reading and building a large table never stalls the serving thread. It
 // answers each CheckRequest with one CheckReply and keeps no state beyond
-// its connection (main owns the served version).
+// its connection (main owns the served version). It logs through its own
+// workerLogger() (component route-loader-worker): each failed round with the
+// MySQL code and errno, at most once per code per WARN_INTERVAL_MS (main logs
+// only that MySQL went away and came back), each load at debug.
 import { parentPort, workerData } from 'node:worker_threads';
-import { MysqlLink } from '@lars/store';
+import { Heartbeat, workerLogger } from '@lars/reactor';
+import { MysqlLink, throttledMysqlError } from '@lars/store';
+import { LogThrottle } from '@lars/wire';
 import type { CheckReply, CheckRequest, LoaderWorkerData } from './route-loader-protocol.js';
 import { buildRouteTable } from './route-table.js';
 import {
@@ -14,9 +19,14 @@ import {
   readRouteVersion,
 } from './route-store.js';
 
-const { mysql, connectTimeoutMs } = workerData as LoaderWorkerData;
+const { mysql, connectTimeoutMs, heartbeat, heartbeatIntervalMs } = workerData as LoaderWorkerData;
 const port = parentPort!;
 const link = new MysqlLink(mysql, connectTimeoutMs);
+const log = workerLogger();
+const WARN_INTERVAL_MS = 10_000;
+const throttle = new LogThrottle(WARN_INTERVAL_MS);
+// Unref'ed: beats while the thread runs, never keeps it alive.
+new Heartbeat(heartbeat, heartbeatIntervalMs).start();
 
 function check(req: CheckRequest): Promise<CheckReply> {
   return link.use(async (c) => {
@@ -44,9 +54,21 @@ function check(req: CheckRequest): Promise<CheckReply> {
   });
 }
 
+function failed(req: CheckRequest, err: unknown): CheckReply {
+  const fields = throttledMysqlError(err, throttle);
+  if (fields !== null) log.warn({ ...fields, seq: req.seq }, 'route load round failed');
+  return { type: 'failed', seq: req.seq, error: err instanceof Error ? err.message : String(err) };
+}
+
 port.on('message', (req: CheckRequest) => {
   check(req).then(
-    (reply) => port.postMessage(reply),
-    (err: Error) => port.postMessage({ type: 'failed', seq: req.seq, error: err.message } satisfies CheckReply),
+    (reply) => {
+      if (reply.type === 'loaded') {
+        const { version, routes, hosts, selectMs, loadMs } = reply;
+        log.debug({ version, routes, hosts, selectMs, loadMs }, 'route table built');
+      }
+      port.postMessage(reply);
+    },
+    (err: unknown) => port.postMessage(failed(req, err)),
   );
 });

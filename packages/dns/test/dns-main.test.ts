@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/db.js';
 import { mysqlSection, startDaemonProcess } from '../../../test-support/daemon-process.js';
 import { freePort } from '../../../test-support/ports.js';
+import { promtoolCheckMetrics } from '../../../test-support/promtool.js';
 import { RouteClient } from './route-client.js';
 
 let db: TestDatabase;
@@ -29,10 +30,38 @@ describe('dns main (run_lars.sh dns)', () => {
       const stats = (await (await fetch(`http://127.0.0.1:${statsPort}/stats`)).json()) as Record<string, unknown>;
       expect(stats).toMatchObject({ requests: 1, tableRoutes: 1, tableHosts: 1, connections: 1, mysqlUp: true });
       const metrics = await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text();
-      expect(metrics).toContain('lars_dns_requests 1');
+      expect(metrics).toContain('\nlars_dns_requests_total 1\n');
+      expect(promtoolCheckMetrics(metrics).problems).toEqual([]);
+      expect((await fetch(`http://127.0.0.1:${statsPort}/readyz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${statsPort}/healthz`)).status).toBe(200);
       await c.close();
       expect(await dns.stop('SIGTERM')).toBe(0);
       expect(dns.output()).toContain('stopped');
+    } finally {
+      await dns.stop('SIGKILL');
+    }
+  });
+
+  it('answers /readyz 503 and /healthz 200 while waiting for MySQL before the first load, and stops on SIGTERM', async () => {
+    const [port, statsPort, nobody] = [await freePort(), await freePort(), await freePort()];
+    const dns = startDaemonProcess(
+      'packages/dns/src/main.ts',
+      `[reactor]\nport = ${port}\n${mysqlSection({ ...db, port: nobody })}[stats]\nport = ${statsPort}\n`,
+    );
+    try {
+      await dns.waitForOutput('stats endpoint listening');
+      const ready = await fetch(`http://127.0.0.1:${statsPort}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({
+        ok: false,
+        failing: ['table'],
+        checks: { table: { ok: false, detail: 'no route table loaded yet' } },
+        info: { mysqlUp: false, routeVersion: null },
+      });
+      const live = await fetch(`http://127.0.0.1:${statsPort}/healthz`);
+      expect(live.status).toBe(200);
+      expect(await live.json()).toMatchObject({ ok: true, checks: { main: { ok: true }, loader: { ok: true } } });
+      expect(await dns.stop('SIGTERM')).toBe(0);
     } finally {
       await dns.stop('SIGKILL');
     }

@@ -8,18 +8,34 @@ import {
 } from './daemon-args.js';
 import { exitQuietlyOnEpipe } from './epipe.js';
 import { createLogger, type Logger } from './logger.js';
-import { StatsHttpServer, type StatsSnapshot } from './stats-http.js';
+import type { DaemonHealth } from './health.js';
+import { legacyStatsSource, StatsHttpServer, type StatsSnapshot, type StatsSource } from './stats-http.js';
 
-/** What a daemon's start function hands back. */
-export interface DaemonHandle {
+/** What a daemon's start (or create) function hands back. */
+export type DaemonHandle = {
   /** Stop accepting, flush what is queued, close connections. */
   close(): Promise<void>;
-  /** Counters for the `[stats]` endpoint. */
-  stats(): StatsSnapshot;
-}
+  /** `/healthz` and `/readyz`; without it both are 200 while the endpoint answers. */
+  health?: DaemonHealth;
+} & (
+  | {
+      /** `/stats` and `/metrics`: the daemon's DaemonMetrics (its metric list bound to its values). */
+      metrics: StatsSource;
+    }
+  | {
+      /** Counters of a daemon without a metric list yet: /stats as is, /metrics as untyped gauges. */
+      stats(): StatsSnapshot;
+    }
+);
 
-export interface RunDaemonOptions {
-  /** Daemon name: the logger's `name` and the metric prefix (`lars_<name>`). */
+/** A daemon built but not started, so `[stats]` (with /readyz saying "not yet") answers while it starts. */
+export type StartableDaemon = DaemonHandle & {
+  /** Resolves once the daemon serves; close() makes it settle. */
+  start(): Promise<unknown>;
+};
+
+interface RunDaemonCommon {
+  /** Daemon name: the logger's `name` and the legacy metric prefix (`lars_<name>`). */
   name: string;
   /**
    * The daemon's package.json: `new URL('../package.json', import.meta.url)`
@@ -35,8 +51,24 @@ export interface RunDaemonOptions {
   defaultStatsPort: number;
   /** How long SIGINT/SIGTERM waits for close() before exiting anyway. */
   shutdownTimeoutMs?: number;
-  start(config: Config, logger: Logger): Promise<DaemonHandle>;
 }
+
+export type RunDaemonOptions = RunDaemonCommon &
+  (
+    | {
+        /** Starts the daemon; `[stats]` listens once it resolves. */
+        start(config: Config, logger: Logger): Promise<DaemonHandle>;
+        create?: never;
+      }
+    | {
+        /**
+         * Builds the daemon; `[stats]` listens at once (so /healthz and
+         * /readyz answer while it waits for MySQL), then runDaemon starts it.
+         */
+        create(config: Config, logger: Logger): StartableDaemon;
+        start?: never;
+      }
+  );
 
 /**
  * The shell every daemon runs in (docs/architecture.md, "Common to all three"): reads
@@ -83,31 +115,8 @@ export async function runDaemon(options: RunDaemonOptions): Promise<void> {
     return;
   }
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
-  let handle: DaemonHandle;
+  let handle: DaemonHandle | null = null;
   let stats: StatsHttpServer | null = null;
-  try {
-    const config = Config.load(args.configFile);
-    const statsPort = config.getNumber('stats', 'port', options.defaultStatsPort);
-    const statsHost = config.getString('stats', 'ip', '127.0.0.1');
-    logger.info({ version: info.version, config: args.configFile }, `${info.program} starting`);
-    handle = await options.start(config, logger);
-    if (statsPort !== 0) {
-      stats = new StatsHttpServer(() => handle.stats(), {
-        host: statsHost,
-        port: statsPort,
-        prefix: `lars_${options.name}`,
-        logger,
-      });
-      await stats.listen();
-    }
-  } catch (err) {
-    logger.fatal({ err }, `${options.name} failed to start: ${(err as Error).message}`);
-    logger.flush?.();
-    process.exitCode = DaemonExit.FAILED;
-    setTimeout(() => process.exit(DaemonExit.FAILED), 100).unref();
-    return;
-  }
-
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -118,7 +127,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<void> {
       process.exit(DaemonExit.FAILED);
     }, shutdownTimeoutMs);
     timer.unref();
-    void Promise.all([handle.close(), stats?.close()])
+    void Promise.all([handle?.close(), stats?.close()])
       .then(() => {
         logger.info('stopped');
         process.exit(DaemonExit.OK);
@@ -128,6 +137,41 @@ export async function runDaemon(options: RunDaemonOptions): Promise<void> {
         process.exit(DaemonExit.FAILED);
       });
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  const handleSignals = (): void => {
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  };
+  try {
+    const config = Config.load(args.configFile);
+    const statsPort = config.getNumber('stats', 'port', options.defaultStatsPort);
+    const statsHost = config.getString('stats', 'ip', '127.0.0.1');
+    logger.info({ version: info.version, config: args.configFile }, `${info.program} starting`);
+    const serveStats = async (h: DaemonHandle): Promise<StatsHttpServer | null> => {
+      if (statsPort === 0) return null;
+      const source = 'metrics' in h ? h.metrics : legacyStatsSource(() => h.stats(), `lars_${options.name}`);
+      const server = new StatsHttpServer(source, { host: statsHost, port: statsPort, health: h.health, logger });
+      await server.listen();
+      return server;
+    };
+    if (options.create !== undefined) {
+      const daemon = options.create(config, logger);
+      handle = daemon;
+      stats = await serveStats(daemon);
+      // A signal while the daemon waits for MySQL stops it cleanly too.
+      handleSignals();
+      await daemon.start();
+    } else {
+      handle = await options.start(config, logger);
+      stats = await serveStats(handle);
+      handleSignals();
+    }
+  } catch (err) {
+    // close() on a signal makes a pending start() fail: that is the shutdown, not a start failure.
+    if (stopping) return;
+    logger.fatal({ err }, `${options.name} failed to start: ${(err as Error).message}`);
+    logger.flush?.();
+    process.exitCode = DaemonExit.FAILED;
+    setTimeout(() => process.exit(DaemonExit.FAILED), 100).unref();
+    return;
+  }
 }

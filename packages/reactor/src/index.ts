@@ -2,8 +2,10 @@
 // client, SharedArrayBuffer queues, thread pool, hash ring, INI config, pino
 // logging, stats endpoint, daemon runner. Everything public is exported here by name.
 
-export { createLogger, silentLogger } from './logger.js';
-export type { Logger, LoggerFactoryOptions } from './logger.js';
+export { createLogger, LOG_LEVELS, parseLogLevel, REDACT_PATHS, REDACTED, silentLogger } from './logger.js';
+export type { Logger, LoggerFactoryOptions, LogLevel } from './logger.js';
+export { workerLogger } from './worker-logger.js';
+export type { WorkerLogBindings } from './worker-logger.js';
 export { Config } from './config.js';
 export type { ConfigOptions } from './config.js';
 
@@ -26,11 +28,33 @@ export type { ThreadPoolOptions, ThreadPoolStats, PoolMessageHandler } from './t
 export { runPoolWorker, poolWorkerContext, poolWorkerSend, poolWorkerReady } from './thread-pool-worker.js';
 export type { PoolWorkerContext, PoolReply, PoolHandler, RunPoolWorkerOptions } from './thread-pool-worker.js';
 export { siblingModule, spawnWorker } from './worker-spawn.js';
-export { StatsHttpServer, renderPrometheus } from './stats-http.js';
-export type { StatsHttpServerOptions, StatsSnapshot } from './stats-http.js';
+export type { SpawnWorkerOptions } from './worker-spawn.js';
+export { StatsHttpServer, legacyStatsSource, renderPrometheus } from './stats-http.js';
+export type { StatsHttpServerOptions, StatsSnapshot, StatsSource } from './stats-http.js';
+export { defineMetrics, STATS_UNITS, TCP_SERVER_METRICS } from './metric-list.js';
+export type {
+  CollectedKey,
+  CollectedValue,
+  MetricLabel,
+  MetricList,
+  MetricSpec,
+  MetricValues,
+  ObservedHistogramSpec,
+  ObservedKey,
+  ScalarMetricSpec,
+  SnapshotHistogramSpec,
+  StatsUnit,
+} from './metric-list.js';
+export { BUILD_INFO_METRIC, DaemonMetrics } from './daemon-metrics.js';
+export type { DaemonMetricsOptions } from './daemon-metrics.js';
+export { metricsTable } from './metrics-table.js';
+export { ANSWERING, healthReport } from './health.js';
+export type { DaemonHealth, HealthCheck, HealthReport } from './health.js';
+export { Heartbeat, HeartbeatBoard } from './thread-heartbeat.js';
+export type { HeartbeatBoardOptions, HeartbeatSlot, ThreadHealth } from './thread-heartbeat.js';
 export type { TcpConnectionOptions } from './tcp-connection.js';
 export { runDaemon } from './daemon.js';
-export type { DaemonHandle, RunDaemonOptions } from './daemon.js';
+export type { DaemonHandle, RunDaemonOptions, StartableDaemon } from './daemon.js';
 export { CONF_ENV, DaemonExit, daemonUsage, parseDaemonArgs, readDaemonPackageInfo } from './daemon-args.js';
 export type { DaemonArgs, DaemonPackageInfo } from './daemon-args.js';
 export { exitQuietlyOnEpipe } from './epipe.js';
@@ -38,3 +62,5 @@ export { RotatingFile, ROTATING_FILE_DEFAULTS } from './rotating-file.js';
 export type { RotatingFileOptions } from './rotating-file.js';
 export { RingDeque } from './ring-deque.js';
 export { SharedCounters } from './shared-counters.js';
+export { SharedHistogram } from './shared-histogram.js';
+export type { HistogramSnapshot, SharedHistogramSnapshot } from './shared-histogram.js';

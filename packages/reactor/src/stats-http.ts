@@ -1,53 +1,67 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkOption } from '@lars/wire';
+import { ANSWERING, type DaemonHealth, type HealthReport } from './health.js';
 import { silentLogger, type Logger } from './logger.js';
 
 /**
- * A daemon's counters: numbers, or one level of labelled numbers
- * (`{ drops: { '0': 3, '1': 0 } }` becomes `lars_dns_drops{key="0"} 3`).
- * Booleans read as 0/1; strings are kept in /stats and left out of /metrics.
+ * A daemon's counters before it declares a metric list: numbers, or one
+ * level of labelled numbers (`{ drops: { '0': 3, '1': 0 } }`). Booleans read
+ * as 0/1; strings are kept in /stats and left out of /metrics.
  */
 export type StatsSnapshot = Record<string, number | boolean | string | Record<string, number>>;
+
+/** What `/stats` and `/metrics` are rendered from: a DaemonMetrics, or legacyStatsSource(). */
+export interface StatsSource {
+  /** The `/stats` JSON object. */
+  stats(): Promise<Record<string, unknown>>;
+  /** The `/metrics` text. */
+  metrics(): Promise<string>;
+  /** The `/metrics` content type. */
+  readonly contentType: string;
+}
 
 export interface StatsHttpServerOptions {
   /** Loopback by default: the counters are for this machine's operator. */
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** Metric name prefix, e.g. `lars_dns`. */
-  prefix?: string;
+  /** `/healthz` and `/readyz`; without it both say 200 as long as the endpoint answers. */
+  health?: DaemonHealth;
   logger?: Logger;
 }
 
 const DEFAULTS = {
   host: '127.0.0.1',
   port: 0,
-  prefix: 'lars',
 } as const;
 
-const METRIC_NAME = /[^a-zA-Z0-9_]/g;
+const PATHS = ['/metrics', '/stats', '/healthz', '/readyz'] as const;
+type StatsPath = (typeof PATHS)[number];
+const isStatsPath = (p: string): p is StatsPath => (PATHS as readonly string[]).includes(p);
 
 /**
- * The `[stats]` endpoint of docs/configuration.md: `GET /metrics` in the Prometheus text
- * format and `GET /stats` as JSON, both rendered from `collect()` on demand.
+ * The `[stats]` endpoint of docs/configuration.md, on loopback:
+ * `GET /metrics` (Prometheus text), `GET /stats` (JSON), both rendered on
+ * demand, and `GET /healthz` / `GET /readyz` (a HealthReport as JSON, 200
+ * when ok, 503 when not).
  */
 export class StatsHttpServer {
   readonly host: string;
   readonly port: number;
-  readonly prefix: string;
-  private readonly collect: () => StatsSnapshot;
+  private readonly source: StatsSource;
+  private readonly health: DaemonHealth;
   private readonly logger: Logger;
   private readonly server: Server;
 
-  constructor(collect: () => StatsSnapshot, options: StatsHttpServerOptions = {}) {
+  constructor(source: StatsSource, options: StatsHttpServerOptions = {}) {
     this.host = options.host ?? DEFAULTS.host;
     this.port = options.port ?? DEFAULTS.port;
-    this.prefix = options.prefix ?? DEFAULTS.prefix;
     checkOption(Number.isInteger(this.port) && this.port >= 0 && this.port <= 65535, 'port', 'must be 0..65535');
-    this.collect = collect;
+    this.source = source;
+    this.health = options.health ?? ANSWERING;
     this.logger = (options.logger ?? silentLogger()).child({ component: 'stats-http' });
-    this.server = createServer(this.onRequest);
+    this.server = createServer((req, res) => void this.onRequest(req, res));
   }
 
   listen(): Promise<{ address: string; port: number }> {
@@ -69,29 +83,59 @@ export class StatsHttpServer {
     });
   }
 
-  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' || (path !== '/metrics' && path !== '/stats')) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('try GET /metrics or GET /stats\n');
+    if (req.method !== 'GET' || !isStatsPath(path)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`try GET ${PATHS.join(', ')}\n`);
       return;
     }
-    let snapshot: StatsSnapshot;
     try {
-      snapshot = this.collect();
+      switch (path) {
+        case '/stats': {
+          const body = `${JSON.stringify(await this.source.stats())}\n`;
+          res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+          return;
+        }
+        case '/metrics': {
+          const body = await this.source.metrics();
+          res.writeHead(200, { 'content-type': this.source.contentType }).end(body);
+          return;
+        }
+        case '/healthz':
+          sendReport(res, this.health.live());
+          return;
+        case '/readyz':
+          sendReport(res, this.health.ready());
+          return;
+      }
     } catch (err) {
-      this.logger.error({ err }, 'collecting stats failed');
-      res.writeHead(500, { 'content-type': 'text/plain' }).end('collecting stats failed\n');
-      return;
+      this.logger.error({ err, path }, 'stats endpoint failed');
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`${path} failed: ${(err as Error).message}\n`);
     }
-    if (path === '/stats') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(snapshot)}\n`);
-    } else {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderPrometheus(this.prefix, snapshot));
-    }
+  }
+}
+
+function sendReport(res: ServerResponse, report: HealthReport): void {
+  res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(report)}\n`);
+}
+
+/**
+ * `/stats` and `/metrics` from a bare collect() for a daemon that has no
+ * metric list yet: /stats as collected, /metrics as untyped gauges named
+ * `<prefix>_<key>` (what renderPrometheus writes). Goes once every daemon
+ * declares its list with DaemonMetrics.
+ */
+export function legacyStatsSource(collect: () => StatsSnapshot, prefix: string): StatsSource {
+  return {
+    stats: async () => collect(),
+    metrics: async () => renderPrometheus(prefix, collect()),
+    contentType: 'text/plain; version=0.0.4',
   };
 }
 
-/** Prometheus text exposition of a snapshot (every value a gauge: counters and levels alike). */
+const METRIC_NAME = /[^a-zA-Z0-9_]/g;
+
+/** Prometheus text of a legacy snapshot (every value a gauge: counters and levels alike). */
 export function renderPrometheus(prefix: string, snapshot: StatsSnapshot): string {
   const lines: string[] = [];
   for (const [key, value] of Object.entries(snapshot)) {

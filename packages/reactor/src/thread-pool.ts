@@ -4,8 +4,9 @@ import { checkOption, ErrorCode, LarsError } from '@lars/wire';
 import { HashRing } from './hash-ring.js';
 import { silentLogger, type Logger } from './logger.js';
 import { FullPolicy, SabQueue, WaitResult, type RecordSink, type SabQueueStats } from './sab-queue.js';
-import { POOL_WORKER_READY, type PoolWorkerData } from './thread-pool-worker.js';
-import { spawnWorker } from './worker-spawn.js';
+import { SharedCounters } from './shared-counters.js';
+import { POOL_WORKER_COUNTERS, POOL_WORKER_READY, type PoolWorkerData } from './thread-pool-worker.js';
+import { entryName, spawnWorker } from './worker-spawn.js';
 
 /** Receives a worker's output on the main thread; `record` is valid only during the call. */
 export type PoolMessageHandler = (workerIndex: number, record: Uint8Array) => void;
@@ -23,7 +24,15 @@ export interface ThreadPoolOptions {
   onMessage?: PoolMessageHandler;
   /** How long close() waits for a worker to finish its queue and exit before terminating it (default 5000). */
   closeTimeoutMs?: number;
+  /**
+   * The pool's own lines; also the level, name and destination of every
+   * worker's `poolWorkerContext().logger` (silent workers without one).
+   */
   logger?: Logger;
+  /** `component` of the workers' log lines (default: the entry's file name, e.g. `writer-worker`). */
+  component?: string;
+  /** A worker logs at most one line per this many ms about failing handlers (default 10000). */
+  warnIntervalMs?: number;
 }
 
 const DEFAULTS = {
@@ -31,7 +40,17 @@ const DEFAULTS = {
   queueBytes: 1 << 20,
   fullPolicy: FullPolicy.REJECT,
   closeTimeoutMs: 5000,
+  warnIntervalMs: 10_000,
 } as const;
+
+/** What every worker of a pool is started with. */
+interface WorkerSpawn {
+  entry: URL;
+  data: unknown;
+  warnIntervalMs: number;
+  logger: Logger | undefined;
+  component: string;
+}
 
 /** Records delivered per turn of the main event loop, per worker. */
 const DELIVERY_BATCH = 256;
@@ -47,6 +66,8 @@ export interface ThreadPoolStats {
   terminated: number;
   /** onMessage calls that threw (the record is lost, the pool goes on). */
   messageErrors: number;
+  /** Worker handlers (and flushes) that threw, over all workers (the record is lost, the worker goes on). */
+  handlerErrors: number;
   /** Sends refused because the target worker had exited. */
   deadWorkerSends: number;
   inputs: SabQueueStats[];
@@ -78,6 +99,7 @@ export class ThreadPool {
   private readonly pumps: Promise<void>[] = [];
   private readonly readiness: Promise<void>[] = [];
   private readonly ring: HashRing<number>;
+  private readonly workerCounters: SharedCounters<(typeof POOL_WORKER_COUNTERS)[number]>;
   private readonly counters = {
     workerErrors: 0,
     unexpectedExits: 0,
@@ -104,6 +126,8 @@ export class ThreadPool {
       'must be a power of two of at least 64',
     );
     checkOption(this.closeTimeoutMs >= 0, 'closeTimeoutMs', 'must be >= 0');
+    const warnIntervalMs = options.warnIntervalMs ?? DEFAULTS.warnIntervalMs;
+    checkOption(Number.isFinite(warnIntervalMs) && warnIntervalMs >= 0, 'warnIntervalMs', 'must be >= 0');
     this.onMessage = options.onMessage;
     this.log = (options.logger ?? silentLogger()).child({ component: 'thread-pool' });
     this.ring = new HashRing(
@@ -114,7 +138,15 @@ export class ThreadPool {
       this.inputs.push(SabQueue.create({ capacityBytes: queueBytes, fullPolicy }));
       this.outputs.push(SabQueue.create({ capacityBytes: queueBytes, fullPolicy }));
     }
-    for (let i = 0; i < this.threads; i++) this.startWorker(entry, i, options.workerData);
+    this.workerCounters = SharedCounters.create(this.threads, POOL_WORKER_COUNTERS);
+    const spawn: WorkerSpawn = {
+      entry,
+      data: options.workerData,
+      warnIntervalMs,
+      logger: options.logger,
+      component: options.component ?? entryName(entry),
+    };
+    for (let i = 0; i < this.threads; i++) this.startWorker(spawn, i);
   }
 
   /**
@@ -170,6 +202,7 @@ export class ThreadPool {
       threads: this.threads,
       alive: this.alive.filter(Boolean).length,
       ...this.counters,
+      handlerErrors: this.workerCounters.total('handlerErrors'),
       inputs: this.inputs.map((q) => q.stats()),
       outputs: this.outputs.map((q) => q.stats()),
     };
@@ -207,15 +240,21 @@ export class ThreadPool {
     await this.exits[i];
   }
 
-  private startWorker(entry: URL, index: number, data: unknown): void {
+  private startWorker(spawn: WorkerSpawn, index: number): void {
     const workerData: PoolWorkerData = {
       index,
       threads: this.threads,
       input: this.inputs[index].buffer,
       output: this.outputs[index].buffer,
-      data,
+      data: spawn.data,
+      counters: this.workerCounters.buffer,
+      warnIntervalMs: spawn.warnIntervalMs,
     };
-    const worker = spawnWorker(entry, { workerData });
+    const worker = spawnWorker(spawn.entry, {
+      workerData,
+      logger: spawn.logger,
+      logBindings: { component: spawn.component, worker: index },
+    });
     this.workers.push(worker);
     this.alive.push(true);
     this.readiness.push(

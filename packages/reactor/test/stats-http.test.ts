@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderPrometheus, StatsHttpServer } from '../src/stats-http.js';
+import { healthReport } from '../src/health.js';
+import { legacyStatsSource, renderPrometheus, StatsHttpServer } from '../src/stats-http.js';
 
 let server: StatsHttpServer | null = null;
 afterEach(async () => {
@@ -36,7 +37,7 @@ describe('renderPrometheus', () => {
 describe('StatsHttpServer', () => {
   it('serves /metrics and /stats from the collector on loopback, 404 elsewhere', async () => {
     let requests = 0;
-    server = new StatsHttpServer(() => ({ requests: ++requests, state: 'up' }), { prefix: 'lars_test' });
+    server = new StatsHttpServer(legacyStatsSource(() => ({ requests: ++requests, state: 'up' }), 'lars_test'));
     const { address, port } = await server.listen();
     expect(address).toBe('127.0.0.1');
     const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -49,13 +50,53 @@ describe('StatsHttpServer', () => {
 
   it('answers 500 when the collector throws, and keeps serving', async () => {
     let fail = true;
-    server = new StatsHttpServer(() => {
-      if (fail) throw new Error('boom');
-      return { ok: 1 };
-    });
+    server = new StatsHttpServer(
+      legacyStatsSource(() => {
+        if (fail) throw new Error('boom');
+        return { ok: 1 };
+      }, 'lars_test'),
+    );
     const { port } = await server.listen();
     expect((await fetch(`http://127.0.0.1:${port}/stats`)).status).toBe(500);
     fail = false;
     expect(await (await fetch(`http://127.0.0.1:${port}/stats`)).json()).toEqual({ ok: 1 });
+  });
+
+  it('answers /healthz and /readyz from the daemon health: 200 when ok, 503 with the failing checks', async () => {
+    let loaded = false;
+    server = new StatsHttpServer(
+      legacyStatsSource(() => ({}), 'lars_test'),
+      {
+        health: {
+          live: () => healthReport({ main: { ok: true, detail: 'beating' } }),
+          ready: () =>
+            healthReport({ table: { ok: loaded, detail: loaded ? 'loaded' : 'none yet' } }, { mysqlUp: false }),
+        },
+      },
+    );
+    const { port } = await server.listen();
+    const healthz = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(healthz.status).toBe(200);
+    expect(await healthz.json()).toEqual({ ok: true, failing: [], checks: { main: { ok: true, detail: 'beating' } } });
+    const notReady = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({
+      ok: false,
+      failing: ['table'],
+      checks: { table: { ok: false, detail: 'none yet' } },
+      info: { mysqlUp: false },
+    });
+    loaded = true;
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+  });
+
+  it('says 200 on /healthz and /readyz for a daemon that declares no health', async () => {
+    server = new StatsHttpServer(legacyStatsSource(() => ({}), 'lars_test'));
+    const { port } = await server.listen();
+    for (const path of ['/healthz', '/readyz']) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ ok: true, failing: [] });
+    }
   });
 });

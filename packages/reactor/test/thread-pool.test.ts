@@ -1,7 +1,12 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@lars/wire';
+import { createLogger } from '../src/logger.js';
 import { ThreadPool, type ThreadPoolOptions } from '../src/thread-pool.js';
-import { CRASH, type EchoData } from './fixtures/pool-echo-protocol.js';
+import { captureLogs, LEVEL } from '../../../test-support/log-capture.js';
+import { CRASH, LOG, THROW, type EchoData } from './fixtures/pool-echo-protocol.js';
 
 const ECHO = new URL('./fixtures/pool-echo.ts', import.meta.url);
 const LINGER = new URL('./fixtures/pool-linger.ts', import.meta.url);
@@ -145,7 +150,7 @@ describe('ThreadPool', () => {
     await failing.close();
   });
 
-  it('a worker that throws is logged and counted; main and the other workers go on', async () => {
+  it('a worker that crashes is logged and counted; main and the other workers go on', async () => {
     const replies = new Replies();
     const pool = echoPool(replies);
     try {
@@ -165,6 +170,70 @@ describe('ThreadPool', () => {
       expect((await replies.waitFor(2)).map((r) => r.worker).sort()).toEqual([0, 2]);
     } finally {
       await pool.close();
+    }
+  });
+
+  it('a handler that throws loses its record only: counted, logged once per warnIntervalMs, the worker goes on', async () => {
+    const replies = new Replies();
+    const logs = captureLogs();
+    const pool = echoPool(replies, { logger: logs.logger, warnIntervalMs: 3_600_000 });
+    for (let k = 0; k < 3; k++) expect(pool.sendTo(1, Uint8Array.of(THROW, k))).toBe(true);
+    expect(pool.sendTo(1, Uint8Array.of(7))).toBe(true);
+    // Records are handled in order, so the echo answers after the three throws.
+    expect((await replies.waitFor(1)).map((r) => [r.worker, r.payload[0]])).toEqual([[1, 7]]);
+    expect(pool.stats()).toMatchObject({ handlerErrors: 3, workerErrors: 0, unexpectedExits: 0, alive: 3 });
+    // close() has every worker exit, and a worker's lines are written before its exit is seen.
+    await pool.close();
+    const thrown = logs.matching({ msg: 'record handler threw; record lost' });
+    expect(thrown).toHaveLength(1);
+    expect(thrown[0]).toMatchObject({
+      level: LEVEL.error,
+      name: 'lars-test',
+      component: 'pool-echo',
+      worker: 1,
+      suppressed: 0,
+      err: { type: 'Error', message: 'worker 1 told to throw (record 0)' },
+    });
+  });
+
+  it("workers log through the pool logger's destination: its level and name, component and worker bound, secrets redacted", async () => {
+    const logs = captureLogs({ level: 'info' });
+    const pool = echoPool(new Replies(), { logger: logs.logger, component: 'echo' });
+    expect(pool.broadcast(Uint8Array.of(LOG, 9))).toBe(3);
+    await pool.close();
+    const lines = logs.matching({ msg: 'echo worker logs' });
+    expect(lines.map((l) => l.worker).sort()).toEqual([0, 1, 2]);
+    for (const l of lines) {
+      expect(l).toMatchObject({ level: LEVEL.info, name: 'lars-test', component: 'echo', record: 9 });
+      expect(l.password).toBe('[Redacted]');
+    }
+
+    const quiet = captureLogs({ level: 'warn' });
+    const warnPool = echoPool(new Replies(), { logger: quiet.logger });
+    expect(warnPool.broadcast(Uint8Array.of(LOG, 1))).toBe(3);
+    await warnPool.close();
+    expect(quiet.matching({ msg: 'echo worker logs' })).toEqual([]);
+  });
+
+  it('worker lines reach a rotating log file whole (LARS_LOG_FILE), written by the main thread alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lars-pool-log-'));
+    const file = join(dir, 'pool.log');
+    try {
+      const logger = createLogger({ name: 'lars-test', env: { LARS_LOG_FILE: file, LARS_LOG_MAX_BYTES: '4096' } });
+      const pool = echoPool(new Replies(), { logger, queueBytes: 1 << 16 });
+      for (let k = 0; k < 200; k++) expect(pool.broadcast(Uint8Array.of(LOG, k))).toBe(3);
+      await pool.close();
+      const text = [file, `${file}.1`, `${file}.2`, `${file}.3`, `${file}.4`, `${file}.5`]
+        .filter((f) => existsSync(f))
+        .map((f) => readFileSync(f, 'utf8'))
+        .join('');
+      const lines = text.split('\n').filter((l) => l !== '');
+      // Every line parses: none was split or mixed with another thread's.
+      const parsed = lines.map((l) => JSON.parse(l) as { msg: string; worker: number });
+      expect(parsed.every((l) => l.msg === 'echo worker logs')).toBe(true);
+      expect(readFileSync(file).length).toBeLessThanOrEqual(4096);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

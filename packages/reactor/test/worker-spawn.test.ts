@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@lars/wire';
 import { spawnWorker } from '../src/worker-spawn.js';
+import { workerLogger } from '../src/worker-logger.js';
+import { captureLogs, LEVEL } from '../../../test-support/log-capture.js';
 
 describe('spawnWorker', () => {
   for (const ext of ['ts', 'mjs']) {
@@ -22,6 +24,35 @@ describe('spawnWorker', () => {
     const worker = spawnWorker(new URL('./fixtures/does-not-exist.ts', import.meta.url));
     const [err] = (await once(worker, 'error').catch((e: unknown) => [e])) as [Error];
     expect(String(err)).toMatch(/does-not-exist/);
+  });
+
+  it("gives the worker a logger writing through the parent's destination; its last line is written before 'exit'", async () => {
+    const logs = captureLogs();
+    const worker = spawnWorker(new URL('./fixtures/spawn-log.mjs', import.meta.url), {
+      workerData: { n: 5 },
+      logger: logs.logger.child({ component: 'parent-part' }),
+      logBindings: { component: 'loader' },
+    });
+    const [code] = await once(worker, 'exit');
+    expect(code).toBe(0);
+    expect(logs.lines).toHaveLength(1);
+    expect(logs.lines[0]).toMatchObject({
+      level: LEVEL.warn,
+      name: 'lars-test',
+      component: 'loader',
+      n: 5,
+      msg: 'spawned worker logs',
+      mysql: { user: 'lars', password: '[Redacted]' },
+    });
+
+    // Without a logger the worker's logger is silent, and the entry runs as before.
+    const quiet = spawnWorker(new URL('./fixtures/spawn-log.mjs', import.meta.url), { workerData: { n: 6 } });
+    expect((await once(quiet, 'exit'))[0]).toBe(0);
+  });
+
+  it('workerLogger() outside a spawned worker is a clear error', () => {
+    expect(() => workerLogger()).toThrow(expect.objectContaining({ code: ErrorCode.BAD_OPTION }));
+    expect(() => workerLogger()).toThrow(/not started by spawnWorker/);
   });
 
   it('accepts only file: URLs', () => {

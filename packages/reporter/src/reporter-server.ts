@@ -1,20 +1,28 @@
 import { MessageId, type DecodedMessageMap } from '@lars/proto';
 import {
+  DaemonMetrics,
   FullPolicy,
+  Heartbeat,
+  HeartbeatBoard,
+  healthReport,
   routeKey,
   SharedCounters,
   TcpServer,
   ThreadPool,
   type BackoffOptions,
+  type DaemonHealth,
+  type HealthReport,
   type Logger,
-  type StatsSnapshot,
+  type MetricValues,
   type TcpConnection,
   silentLogger,
   siblingModule,
 } from '@lars/reactor';
 import { checkOption, ErrorCode, LarsError, MessageRouter } from '@lars/wire';
 import { checkDaemonSchema, describeMysql, MYSQL_DEFAULTS, readPackageVersion, type MysqlSettings } from '@lars/store';
+import { BATCH_ROWS_BOUNDS, BATCH_WRITE_SECONDS_BOUNDS, REPORTER_METRICS } from './reporter-metrics.js';
 import { StatusRecordWriter } from './status-record.js';
+import { WriterHistogram } from './writer-histogram.js';
 import { WRITER_COUNTERS, type WriterData } from './writer-protocol.js';
 
 export interface ReporterServerOptions {
@@ -36,6 +44,13 @@ export interface ReporterServerOptions {
   connectTimeoutMs?: number;
   /** Writers' retry pacing while MySQL is down. */
   backoff?: BackoffOptions;
+  /** A writer logs at most one line per MySQL error code (or failing handler) per this many ms. */
+  warnIntervalMs?: number;
+  /** Thread liveness (`/healthz`): how often main and the writers beat, and how long a silent one counts as alive. */
+  heartbeat?: { intervalMs?: number; deadAfterMs?: number };
+  /** prom-client's process and Node.js metrics on `/metrics` (tests that build many servers turn them off). */
+  defaultMetrics?: boolean;
+  /** The reporter's lines, and its writers' (through this logger's destination). */
   logger?: Logger;
 }
 
@@ -49,6 +64,7 @@ const DEFAULTS = {
   closeTimeoutMs: 10_000,
   connectTimeoutMs: 5000,
   backoff: { initialMs: 100, maxMs: 5000, factor: 2, jitter: 0.2 },
+  warnIntervalMs: 10_000,
 } as const;
 
 type ReportStatus = DecodedMessageMap[3];
@@ -67,11 +83,20 @@ const DAEMON = { name: 'lars-reporter', version: readPackageVersion(new URL('../
 export class ReporterServer {
   readonly writers: number;
   readonly mysql: MysqlSettings;
+  /** `/stats` and `/metrics` (REPORTER_METRICS bound to this server). */
+  readonly metrics: DaemonMetrics<typeof REPORTER_METRICS>;
+  /** `/healthz`: main and every writer beat; `/readyz`: every writer alive and MySQL up. */
+  readonly health: DaemonHealth;
   private readonly logger: Logger;
   private readonly connectTimeoutMs: number;
   private readonly tcp: TcpServer;
   private readonly pool: ThreadPool;
   private readonly writerCounters: SharedCounters<(typeof WRITER_COUNTERS)[number]>;
+  private readonly batchSeconds: WriterHistogram;
+  private readonly batchRows: WriterHistogram;
+  /** Slots `main`, `writer0`, `writer1`, ...: /healthz names the threads so. */
+  private readonly threads: HeartbeatBoard<string>;
+  private readonly mainBeat: Heartbeat;
   private readonly records = new StatusRecordWriter();
   private readonly counters = { requests: 0, rowsReceived: 0, tooLarge: 0, refusedByQueue: 0 };
   private closing: Promise<void> | null = null;
@@ -86,12 +111,30 @@ export class ReporterServer {
     this.logger = (options.logger ?? silentLogger()).child({ component: 'reporter' });
     this.writerCounters = SharedCounters.create(this.writers, WRITER_COUNTERS);
     for (let i = 0; i < this.writers; i++) this.writerCounters.set(i, 'mysqlUp', -1);
+    this.batchSeconds = WriterHistogram.create(this.writers, BATCH_WRITE_SECONDS_BOUNDS);
+    this.batchRows = WriterHistogram.create(this.writers, BATCH_ROWS_BOUNDS);
+    const writerNames = Array.from({ length: this.writers }, (_, i) => `writer${i}`);
+    // Unset heartbeat values take thread-heartbeat.ts's defaults (1 s beats, dead after 10 s).
+    this.threads = new HeartbeatBoard(['main', ...writerNames], { deadAfterMs: options.heartbeat?.deadAfterMs });
+    this.mainBeat = new Heartbeat(this.threads.slot('main'), options.heartbeat?.intervalMs);
+    this.metrics = new DaemonMetrics(REPORTER_METRICS, {
+      daemon: 'reporter',
+      version: DAEMON.version,
+      collect: () => this.stats(),
+      defaultMetrics: options.defaultMetrics,
+    });
+    this.health = { live: () => healthReport(this.threads.check()), ready: () => this.readiness() };
     const data: WriterData = {
       mysql: this.mysql,
       counters: this.writerCounters.buffer,
       batchRecords,
       connectTimeoutMs: this.connectTimeoutMs,
       backoff: { ...DEFAULTS.backoff, ...options.backoff },
+      warnIntervalMs: options.warnIntervalMs ?? DEFAULTS.warnIntervalMs,
+      heartbeats: writerNames.map((name) => this.threads.slot(name)),
+      heartbeatIntervalMs: this.mainBeat.intervalMs,
+      batchSeconds: this.batchSeconds.buffer,
+      batchRows: this.batchRows.buffer,
     };
     this.pool = new ThreadPool(siblingModule('writer-worker', import.meta.url), {
       threads: this.writers,
@@ -100,6 +143,7 @@ export class ReporterServer {
       closeTimeoutMs: options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs,
       workerData: data,
       logger: options.logger,
+      warnIntervalMs: data.warnIntervalMs,
     });
     const router = new MessageRouter<TcpConnection>({ logger: options.logger });
     router.on(MessageId.ReportStatusRequest, this.onReport);
@@ -112,6 +156,7 @@ export class ReporterServer {
   }
 
   async start(): Promise<{ address: string; port: number }> {
+    this.mainBeat.start();
     await this.checkSchema();
     const bound = await this.tcp.listen();
     this.logger.info({ ...bound, writers: this.writers, mysql: describeMysql(this.mysql) }, 'reporter serving');
@@ -138,6 +183,7 @@ export class ReporterServer {
   /** Stops accepting, lets the writers write what is queued, then stops them. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.mainBeat.close();
       await this.tcp.close();
       await this.pool.close();
       this.logger.info(this.totals(), 'reporter stopped');
@@ -150,7 +196,8 @@ export class ReporterServer {
     return this.pool.workerForKey(routeKey(modid, cmdid));
   }
 
-  stats(): StatsSnapshot {
+  /** The collected values of REPORTER_METRICS (the `/stats` object). */
+  stats(): MetricValues<typeof REPORTER_METRICS> {
     const pool = this.pool.stats();
     const perWriter = (f: (i: number) => number) =>
       Object.fromEntries(Array.from({ length: this.writers }, (_, i) => [String(i), f(i)]));
@@ -165,8 +212,36 @@ export class ReporterServer {
       writerDrops: perWriter((i) => pool.inputs[i].dropped),
       queueDepth: perWriter((i) => pool.inputs[i].records),
       queueBytes: perWriter((i) => pool.inputs[i].depthBytes),
-      mysqlUp: Object.values(counters.perRow('mysqlUp')).every((up) => up !== 0),
+      mysqlUp: this.writersMysqlDown().length === 0,
+      batchWriteSeconds: this.batchSeconds.snapshot(),
+      batchRows: this.batchRows.snapshot(),
     };
+  }
+
+  /**
+   * Writers whose last batch failed. mysqlUp is how the writers see MySQL:
+   * down while one of them retries a batch; up before any batch was tried.
+   */
+  private writersMysqlDown(): number[] {
+    const up = this.writerCounters;
+    return Array.from({ length: this.writers }, (_, i) => i).filter((i) => up.get(i, 'mysqlUp') === 0);
+  }
+
+  /**
+   * Ready while it can take reports and write them: every writer thread runs
+   * (a dead one's routes are refused) and no writer's last batch failed
+   * (reports then only queue, up to the bound, and the oldest get dropped).
+   */
+  private readiness(): HealthReport {
+    const alive = this.pool.stats().alive;
+    const down = this.writersMysqlDown();
+    return healthReport({
+      writers: { ok: alive === this.writers, detail: `${alive} of ${this.writers} writer threads running` },
+      mysql:
+        down.length === 0
+          ? { ok: true, detail: 'no writer has a failed batch' }
+          : { ok: false, detail: `the last batch of writer ${down.join(', ')} failed; retrying with backoff` },
+    });
   }
 
   private totals(): { rowsWritten: number; batches: number; batchFailures: number; drops: number } {

@@ -1,5 +1,5 @@
 import type { MysqlSettings } from '@lars/store';
-import type { BackoffOptions } from '@lars/reactor';
+import type { BackoffOptions, HeartbeatSlot } from '@lars/reactor';
 
 /** ThreadPoolOptions.workerData of the reporter's writers. */
 export interface WriterData {
@@ -10,6 +10,14 @@ export interface WriterData {
   batchRecords: number;
   connectTimeoutMs: number;
   backoff: BackoffOptions;
+  /** At most one failed-write line per MySQL error code per this many ms. */
+  warnIntervalMs: number;
+  /** Each writer's slot on the reporter's HeartbeatBoard (index = writer), and how often it beats. */
+  heartbeats: HeartbeatSlot[];
+  heartbeatIntervalMs: number;
+  /** WriterHistograms over BATCH_WRITE_SECONDS_BOUNDS and BATCH_ROWS_BOUNDS: one record per batch MySQL took. */
+  batchSeconds: SharedArrayBuffer;
+  batchRows: SharedArrayBuffer;
 }
 
 /**

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test-support/db.
 import { until } from '../../../test-support/wait.js';
 import { mysqlSection, startDaemonProcess } from '../../../test-support/daemon-process.js';
 import { freePort } from '../../../test-support/ports.js';
+import { promtoolCheckMetrics } from '../../../test-support/promtool.js';
 import { ReportClient, snapshot } from './report-client.js';
 
 let db: TestDatabase;
@@ -29,9 +30,13 @@ describe('reporter main (run_lars.sh reporter)', () => {
       const stats = async () =>
         (await (await fetch(`http://127.0.0.1:${statsPort}/stats`)).json()) as Record<string, unknown>;
       await until(async () => (await stats()).requests === n, 'every request received');
-      expect(await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text()).toContain(
-        `lars_reporter_requests ${n}`,
-      );
+      const metrics = await (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text();
+      expect(metrics).toContain(`\nlars_reporter_requests_total ${n}\n`);
+      expect(promtoolCheckMetrics(metrics).problems).toEqual([]);
+      expect((await fetch(`http://127.0.0.1:${statsPort}/readyz`)).status).toBe(200);
+      const live = await fetch(`http://127.0.0.1:${statsPort}/healthz`);
+      expect(live.status).toBe(200);
+      expect(await live.json()).toMatchObject({ ok: true, checks: { main: { ok: true }, writer0: {}, writer1: {} } });
       await c.close();
       expect(await reporter.stop('SIGTERM')).toBe(0);
       const [[row]] = (await db.admin.query('SELECT COUNT(*) AS n FROM ServerCallStatus')) as unknown as [

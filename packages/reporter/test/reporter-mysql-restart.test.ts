@@ -1,9 +1,11 @@
 // MySQL restarted under a stream of reports below the queue bound: every row
-// ends up written. Uses a throwaway server of its own.
+// ends up written, and /readyz says mysql is down meanwhile. Uses a throwaway
+// server of its own.
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReporterServer } from '../src/index.js';
 import type { TestDatabase } from '../../../test-support/db.js';
+import { serveStatsEndpoint } from '../../../test-support/stats-endpoint.js';
 import { until } from '../../../test-support/wait.js';
 import {
   startThrowawayDatabase,
@@ -22,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => throwaway?.close());
 
 describe('ReporterServer across a MySQL restart', () => {
-  it('writes every row of a stream that spans the restart', async () => {
+  it('writes every row of a stream that spans the restart; /readyz is 503 naming mysql meanwhile', async () => {
     const reporter = new ReporterServer({
       port: 0,
       writers: 3,
@@ -30,9 +32,11 @@ describe('ReporterServer across a MySQL restart', () => {
       backoff: { initialMs: 50, maxMs: 300 },
       mysql: { host: db.host, port: db.port, user: db.user, password: db.password, database: db.name },
     });
+    const http = await serveStatsEndpoint(reporter);
+    const get = http.get;
     const { port } = await reporter.start();
     const c = await ReportClient.connect(port);
-    const stat = (k: string) => reporter.stats()[k] as number;
+    const stat = (k: 'rowsWritten' | 'requests' | 'batchFailures' | 'drops') => reporter.stats()[k] as number;
     let sent = 0;
     const burst = (n: number) => {
       for (let i = 0; i < n; i++, sent++) c.send(snapshot(1 + (sent % 30), 1, 167772161 + sent, 80, sent, 0));
@@ -40,10 +44,22 @@ describe('ReporterServer across a MySQL restart', () => {
     try {
       burst(500);
       await until(() => stat('rowsWritten') === 500, 'the first 500 rows');
+      expect((await get('/readyz')).status).toBe(200);
       await mysql.stop();
       burst(500);
       await until(() => stat('requests') === 1000 && stat('batchFailures') > 0, 'writers to meet the outage');
       expect(reporter.stats().mysqlUp).toBe(false);
+      const down = await get('/readyz');
+      expect(down.status).toBe(503);
+      const body = (await down.json()) as {
+        failing: string[];
+        checks: Record<string, { ok: boolean; detail: string }>;
+      };
+      expect(body.failing).toEqual(['mysql']);
+      expect(body.checks.mysql.detail).toMatch(/^the last batch of writer [0-9, ]+ failed; retrying with backoff$/);
+      expect(body.checks.writers).toEqual({ ok: true, detail: '3 of 3 writer threads running' });
+      // Waiting on MySQL is not being stuck: every thread still beats.
+      expect((await get('/healthz')).status).toBe(200);
       await mysql.start();
       burst(500);
       await until(() => stat('rowsWritten') >= 1500, 'every row after the restart');
@@ -53,9 +69,20 @@ describe('ReporterServer across a MySQL restart', () => {
       ];
       expect(row.n).toBe(1500);
       expect(reporter.stats().mysqlUp).toBe(true);
+      const up = await get('/readyz');
+      expect(up.status).toBe(200);
+      expect(await up.json()).toEqual({
+        ok: true,
+        failing: [],
+        checks: {
+          writers: { ok: true, detail: '3 of 3 writer threads running' },
+          mysql: { ok: true, detail: 'no writer has a failed batch' },
+        },
+      });
     } finally {
       await c.close();
       await reporter.close();
+      await http.close();
     }
   });
 });

@@ -15,10 +15,13 @@ export {
   classifyMysqlError,
   isTransientMysqlError,
   MysqlErrorClass,
+  mysqlErrorFields,
   ROW_ERRNOS,
+  throttledMysqlError,
   TRANSIENT_CONNECTION_CODES,
   TRANSIENT_ERRNOS,
 } from './mysql-errors.js';
+export type { MysqlErrorFields, MysqlErrorLogFields } from './mysql-errors.js';
 export { compareSemver, isSemver } from './semver.js';
 export { checkMigrationSequence, loadMigrations, MIGRATIONS_DIR, parseMigration } from './migrations-files.js';
 export type { Migration, MigrationStatement } from './migrations-files.js';

@@ -1,5 +1,6 @@
 // What a failed MySQL call means for whoever retries it. The code lists are
 // written once here; callers switch on the class, never on codes.
+import type { LogThrottle } from '@lars/wire';
 
 /** What to do about a failed MySQL call. */
 export const MysqlErrorClass = {
@@ -100,4 +101,54 @@ export function classifyMysqlError(err: unknown): MysqlErrorClass {
 /** True when retrying the same work later may succeed. */
 export function isTransientMysqlError(err: unknown): boolean {
   return classifyMysqlError(err) === MysqlErrorClass.TRANSIENT;
+}
+
+/** What a log line says about a failed MySQL call: the driver's code and number, and the class above. */
+export interface MysqlErrorFields {
+  /** mysql2's or the socket's `code` (`ER_NO_SUCH_TABLE`, `ECONNREFUSED`); undefined when it has none. */
+  code: string | undefined;
+  /** The server's error number (1146), a client one (2013) or the socket's (-111). */
+  errno: number | undefined;
+  sqlState: string | undefined;
+  class: MysqlErrorClass;
+  message: string;
+}
+
+/**
+ * The fields of `err` a log line needs: of the first error in its cause chain
+ * (or the first of an AggregateError) that carries a code or errno, with the
+ * outer error's message. Never its SQL or parameters (they may hold data).
+ */
+export function mysqlErrorFields(err: unknown): MysqlErrorFields {
+  let found: { code?: unknown; errno?: unknown; sqlState?: unknown } | null = null;
+  let current: unknown = err;
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH && typeof current === 'object' && current !== null; depth++) {
+    const e = current as { code?: unknown; errno?: unknown; sqlState?: unknown; cause?: unknown };
+    if (e.code !== undefined || e.errno !== undefined) {
+      found = e;
+      break;
+    }
+    current = current instanceof AggregateError && current.errors.length > 0 ? current.errors[0] : e.cause;
+  }
+  return {
+    code: typeof found?.code === 'string' ? found.code : undefined,
+    errno: typeof found?.errno === 'number' ? found.errno : undefined,
+    sqlState: typeof found?.sqlState === 'string' ? found.sqlState : undefined,
+    class: classifyMysqlError(err),
+    message: err instanceof Error ? err.message : String(err),
+  };
+}
+
+/** A throttled log line's fields for a failed MySQL call: mysqlErrorFields with the message as `err`. */
+export type MysqlErrorLogFields = Omit<MysqlErrorFields, 'message'> & { err: string; suppressed: number };
+
+/**
+ * The fields to log for `err`, or null when `throttle` says a line for the
+ * same code (or errno) went out within its interval; `suppressed` counts the
+ * ones held back since. What a retrying worker logs on every failure.
+ */
+export function throttledMysqlError(err: unknown, throttle: LogThrottle): MysqlErrorLogFields | null {
+  const { message, ...fields } = mysqlErrorFields(err);
+  const suppressed = throttle.take(String(fields.code ?? fields.errno ?? 'unknown'));
+  return suppressed < 0 ? null : { ...fields, err: message, suppressed };
 }

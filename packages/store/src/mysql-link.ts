@@ -56,6 +56,7 @@ export class MysqlLink {
   async close(): Promise<void> {
     const c = this.conn;
     this.conn = null;
-    await c?.end().catch(() => undefined);
+    // A connection that cannot end politely (the server is gone) is torn down instead.
+    await c?.end().catch(() => c.destroy());
   }
 }

@@ -1,6 +1,9 @@
 // What the qps tool's main thread and its worker threads (qps-worker.ts)
 // exchange. Loop counts travel through SharedCounters so the main thread can
-// print per-second rates without a message per loop.
+// print per-second rates without a message per loop; latencies go into one
+// Node histogram per thread (perf_hooks, HDR: fixed memory however long the
+// run, percentiles within 0.1%), sent back once in the result and merged.
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 
 /** Every thread loops on cmdid 1 (thread i on modid i + 1), as the original. */
 export const QPS_CMDID = 1;
@@ -8,6 +11,28 @@ export const QPS_CMDID = 1;
 /** Per-thread counters: answered get_host loops, and SYSTEM_ERROR answers. */
 export const QPS_COUNTERS = ['loops', 'errors'] as const;
 export type QpsCounter = (typeof QPS_COUNTERS)[number];
+
+/**
+ * Latencies are recorded in integer nanoseconds, 1 ns .. 1 h (a slower
+ * sample counts as 1 h), to 3 significant figures.
+ */
+const LATENCY = { lowestNs: 1, highestNs: 3600e9, figures: 3 } as const;
+
+/** An empty latency histogram with the range every thread records in. */
+export function createLatencyHistogram(): RecordableHistogram {
+  return createHistogram({ lowest: LATENCY.lowestNs, highest: LATENCY.highestNs, figures: LATENCY.figures });
+}
+
+/** Records one get_host latency given in (fractional) milliseconds, as performance.now() differences are. */
+export function recordLatencyMs(histogram: RecordableHistogram, ms: number): void {
+  const ns = Math.round(ms * 1e6);
+  histogram.record(ns >= LATENCY.lowestNs ? Math.min(ns, LATENCY.highestNs) : LATENCY.lowestNs);
+}
+
+/** The latency (ms) at `percentile` (0 < percentile <= 100); 0 when nothing was recorded. */
+export function latencyPercentileMs(histogram: RecordableHistogram, percentile: number): number {
+  return histogram.count === 0 ? 0 : histogram.percentile(percentile) / 1e6;
+}
 
 export interface QpsWorkerData {
   /** Row of this thread in the counters. */
@@ -34,6 +59,10 @@ export type QpsEvent =
       readonly errors: number;
       /** Answers by LarsRetCode: SUCC, OVERLOAD, SYSTEM_ERROR, NOEXIST. */
       readonly answers: readonly number[];
-      /** LatencyHistogram counts of the answered loops' get_host latency. */
-      readonly latency: Float64Array<ArrayBuffer>;
+      /**
+       * The answered loops' get_host latency (createLatencyHistogram). A
+       * histogram posted to another thread shares its data with the sender's;
+       * the worker records nothing after sending it.
+       */
+      readonly latency: RecordableHistogram;
     };

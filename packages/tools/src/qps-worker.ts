@@ -6,15 +6,22 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { LarsClient, RetCode } from '@lars/client';
 import { SharedCounters } from '@lars/reactor';
 import { checkOption } from '@lars/wire';
-import { LatencyHistogram } from './latency-histogram.js';
-import { QPS_CMDID, QPS_COUNTERS, type QpsCommand, type QpsEvent, type QpsWorkerData } from './qps-protocol.js';
+import {
+  createLatencyHistogram,
+  QPS_CMDID,
+  QPS_COUNTERS,
+  recordLatencyMs,
+  type QpsCommand,
+  type QpsEvent,
+  type QpsWorkerData,
+} from './qps-protocol.js';
 
 const data = workerData as QpsWorkerData;
 checkOption(parentPort !== null, 'parentPort', 'qps-worker.ts runs as a worker thread of the qps tool');
 const port = parentPort as MessagePort;
 const counters = SharedCounters.attach(data.counters, QPS_COUNTERS);
 const client = new LarsClient({ host: data.host, basePort: data.basePort });
-const latency = new LatencyHistogram();
+const latency = createLatencyHistogram();
 const answers = [0, 0, 0, 0];
 let loops = 0;
 let errors = 0;
@@ -33,7 +40,7 @@ async function loop(): Promise<void> {
       counters.add(data.index, 'errors', 1);
       continue;
     }
-    latency.record(performance.now() - started);
+    recordLatencyMs(latency, performance.now() - started);
     loops++;
     counters.add(data.index, 'loops', 1);
     if (answer.ret === RetCode.SUCC) client.report(data.modid, QPS_CMDID, answer.host, RetCode.SUCC);
@@ -46,8 +53,8 @@ async function stop(): Promise<void> {
   running = false;
   await looping;
   await client.close();
-  const result: QpsEvent = { type: 'result', loops, errors, answers, latency: latency.counts };
-  port.postMessage(result, [latency.counts.buffer]);
+  const result: QpsEvent = { type: 'result', loops, errors, answers, latency };
+  port.postMessage(result);
   port.close();
 }
 
@@ -59,7 +66,7 @@ port.on('message', (cmd: QpsCommand) => {
     loops = 0;
     errors = 0;
     answers.fill(0);
-    latency.clear();
+    latency.reset();
     counters.set(data.index, 'loops', 0);
     counters.set(data.index, 'errors', 0);
   } else if (cmd.type === 'stop') {

@@ -6,8 +6,14 @@ import { SharedCounters, spawnWorker, siblingModule } from '@lars/reactor';
 import { ErrorCode, LarsError } from '@lars/wire';
 import { RetCode } from '@lars/client';
 import { flagSet, flagValue, parseIntArg, parsePositiveArg } from './cli-args.js';
-import { LatencyHistogram } from './latency-histogram.js';
-import { QPS_COUNTERS, type QpsCommand, type QpsEvent, type QpsWorkerData } from './qps-protocol.js';
+import {
+  createLatencyHistogram,
+  latencyPercentileMs,
+  QPS_COUNTERS,
+  type QpsCommand,
+  type QpsEvent,
+  type QpsWorkerData,
+} from './qps-protocol.js';
 import {
   agentAddress,
   ExitCode,
@@ -148,12 +154,12 @@ class Ticker {
 }
 
 function summarize(results: readonly Result[], seconds: number, inflight: number): QpsSummary {
-  const latency = new LatencyHistogram();
+  const latency = createLatencyHistogram();
   const answers = { succ: 0, overload: 0, noexist: 0 };
   let loops = 0;
   let errors = 0;
   for (const r of results) {
-    latency.merge(new LatencyHistogram(r.latency));
+    latency.add(r.latency);
     loops += r.loops;
     errors += r.errors;
     answers.succ += r.answers[RetCode.SUCC];
@@ -168,8 +174,8 @@ function summarize(results: readonly Result[], seconds: number, inflight: number
     loops,
     loopsPerSec: rate(loops),
     perThreadLoopsPerSec: results.map((r) => rate(r.loops)),
-    p50Ms: Math.round(latency.percentile(0.5) * 1000) / 1000,
-    p99Ms: Math.round(latency.percentile(0.99) * 1000) / 1000,
+    p50Ms: Math.round(latencyPercentileMs(latency, 50) * 1000) / 1000,
+    p99Ms: Math.round(latencyPercentileMs(latency, 99) * 1000) / 1000,
     errors,
     answers,
   };

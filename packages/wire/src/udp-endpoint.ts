@@ -118,8 +118,9 @@ export abstract class UdpEndpoint {
       this.closePromise = new Promise((resolve) => {
         try {
           this.socket.close(() => resolve());
-        } catch {
-          // Already closed (ERR_SOCKET_DGRAM_NOT_RUNNING).
+        } catch (err) {
+          // Already closed: nothing left to close. Anything else is a real failure.
+          if ((err as NodeJS.ErrnoException).code !== 'ERR_SOCKET_DGRAM_NOT_RUNNING') throw err;
           resolve();
         }
       });

@@ -1,0 +1,101 @@
+import { defineMetrics, TCP_SERVER_METRICS } from '@lars/reactor';
+
+/**
+ * Upper bounds (seconds) of batch_write_seconds: a multi-row upsert on a
+ * local MariaDB takes about a millisecond, a 4096-row one on a loaded or
+ * remote server up to seconds.
+ */
+export const BATCH_WRITE_SECONDS_BOUNDS: readonly number[] = Object.freeze([
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
+
+/**
+ * Upper bounds of batch_rows: powers of two from 1 to 4096. A batch gathers
+ * at most `batch_size` requests (256 by default); a request may carry several
+ * hosts' rows, so a batch may hold more rows than requests.
+ */
+export const BATCH_ROWS_BOUNDS: readonly number[] = Object.freeze(Array.from({ length: 13 }, (_, i) => 2 ** i));
+
+const range = (b: readonly number[], unit: string) => `${b[0]}${unit} .. ${b[b.length - 1]}${unit}`;
+
+/**
+ * The reporter's metrics, written once: `/stats` keys (what scripts read),
+ * `/metrics` names under `lars_reporter_`, and the README table
+ * (`pnpm docs:metrics`) all come from here. The network thread counts
+ * requests; the writers count into SharedCounters and record each batch into
+ * WriterHistograms (writer-histogram.ts), read at scrape time.
+ */
+export const REPORTER_METRICS = defineMetrics({
+  ...TCP_SERVER_METRICS,
+  requests: { name: 'requests_total', type: 'counter', help: 'ReportStatusRequests received.' },
+  rowsReceived: {
+    name: 'rows_received_total',
+    type: 'counter',
+    help: 'Rows (one per reported host) in the ReportStatusRequests received.',
+  },
+  tooLarge: {
+    name: 'requests_too_large_total',
+    type: 'counter',
+    help: "Requests larger than half a writer's queue (dropped: no queue can hold them).",
+  },
+  refusedByQueue: {
+    name: 'requests_refused_total',
+    type: 'counter',
+    help: 'Requests not queued because the writer that owns their route has exited.',
+  },
+  rowsWritten: { name: 'rows_written_total', type: 'counter', help: 'Rows upserted into ServerCallStatus.' },
+  batches: { name: 'batches_total', type: 'counter', help: 'Multi-row upserts MySQL took.' },
+  batchFailures: {
+    name: 'batch_failures_total',
+    type: 'counter',
+    help: 'Upsert attempts that failed (the batch is retried with backoff until MySQL takes it).',
+  },
+  drops: {
+    name: 'requests_dropped_total',
+    type: 'counter',
+    help: 'Queued requests dropped, oldest first, because a full queue took a newer one.',
+  },
+  writers: { name: 'writers', type: 'gauge', help: 'Writer threads (`[reporter] db_thread_cnt`).' },
+  writersAlive: { name: 'writers_alive', type: 'gauge', help: 'Writer threads running.' },
+  writerRows: {
+    name: 'writer_rows_written_total',
+    type: 'counter',
+    label: 'writer',
+    help: 'Rows upserted by each writer.',
+  },
+  writerDrops: {
+    name: 'writer_requests_dropped_total',
+    type: 'counter',
+    label: 'writer',
+    help: "Requests dropped from each writer's full queue.",
+  },
+  queueDepth: {
+    name: 'queue_requests',
+    type: 'gauge',
+    label: 'writer',
+    help: "Requests waiting in each writer's queue.",
+  },
+  queueBytes: {
+    name: 'queue_bytes',
+    type: 'gauge',
+    label: 'writer',
+    help: "Bytes waiting in each writer's queue.",
+  },
+  mysqlUp: {
+    name: 'mysql_up',
+    type: 'gauge',
+    help: "0 when some writer's last batch failed, else 1 (also before any batch).",
+  },
+  batchWriteSeconds: {
+    name: 'batch_write_seconds',
+    type: 'histogram',
+    source: 'snapshot',
+    help: `Batches MySQL took, by how long their upsert took on the writer, a reconnect included (buckets ${range(BATCH_WRITE_SECONDS_BOUNDS, ' s')}).`,
+  },
+  batchRows: {
+    name: 'batch_rows',
+    type: 'histogram',
+    source: 'snapshot',
+    help: `Batches MySQL took, by their rows (buckets ${range(BATCH_ROWS_BOUNDS, '')}).`,
+  },
+});
