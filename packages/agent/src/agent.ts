@@ -188,6 +188,7 @@ export class Agent {
       daemon: 'agent',
       version: VERSION,
       collect: () => this.metricValues(),
+      health: () => this.health,
       defaultMetrics: options.defaultMetrics,
     });
     this.health = { live: () => healthReport(this.threads.check()), ready: () => this.readiness() };

@@ -138,6 +138,7 @@ export class DnsServer {
       daemon: 'dns',
       version: DAEMON.version,
       collect: () => this.stats(),
+      health: () => this.health,
       defaultMetrics: options.defaultMetrics,
     });
     this.health = { live: () => healthReport(this.threads.check()), ready: () => this.readiness() };

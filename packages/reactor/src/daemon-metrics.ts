@@ -8,6 +8,7 @@ import {
   type ObservedHistogramSpec,
   type ObservedKey,
 } from './metric-list.js';
+import { ANSWERING, type DaemonHealth } from './health.js';
 import type { HistogramSnapshot } from './shared-histogram.js';
 
 export interface DaemonMetricsOptions<L extends MetricList> {
@@ -23,7 +24,20 @@ export interface DaemonMetricsOptions<L extends MetricList> {
   collect: () => MetricValues<L>;
   /** prom-client's process_* and nodejs_* metrics (CPU, memory, event-loop lag, GC, handles). */
   defaultMetrics?: boolean;
+  /**
+   * The daemon's `/healthz` and `/readyz` answers, asked at scrape time for the
+   * `<prefix>_alive` and `<prefix>_ready` gauges (a function: the daemon builds
+   * its health after its metrics). Without it both gauges are 1 while the
+   * endpoint answers.
+   */
+  health?: () => DaemonHealth;
 }
+
+/** Gauges every daemon exports beside its list, so alerts need no probe of /readyz. */
+export const HEALTH_METRICS = {
+  alive: 'alive',
+  ready: 'ready',
+} as const;
 
 const DEFAULTS = { defaultMetrics: true } as const;
 
@@ -87,6 +101,23 @@ export class DaemonMetrics<L extends MetricList> {
       labelNames: ['version', 'daemon'],
       registers: [this.registry],
     }).set({ version: options.version, daemon: options.daemon }, 1);
+    const health = options.health ?? (() => ANSWERING);
+    new Gauge({
+      name: `${this.prefix}_${HEALTH_METRICS.alive}`,
+      help: '1 when every thread beats (GET /healthz answers 200), else 0.',
+      registers: [this.registry],
+      collect() {
+        this.set(health().live().ok ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: `${this.prefix}_${HEALTH_METRICS.ready}`,
+      help: '1 when the daemon can do its job (GET /readyz answers 200), else 0.',
+      registers: [this.registry],
+      collect() {
+        this.set(health().ready().ok ? 1 : 0);
+      },
+    });
     for (const [key, spec] of Object.entries(list)) {
       const name = `${this.prefix}_${spec.name}`;
       if (spec.type === 'histogram' && spec.source === 'observe') {

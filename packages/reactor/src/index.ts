@@ -45,7 +45,7 @@ export type {
   SnapshotHistogramSpec,
   StatsUnit,
 } from './metric-list.js';
-export { BUILD_INFO_METRIC, DaemonMetrics } from './daemon-metrics.js';
+export { BUILD_INFO_METRIC, DaemonMetrics, HEALTH_METRICS } from './daemon-metrics.js';
 export type { DaemonMetricsOptions } from './daemon-metrics.js';
 export { metricsTable } from './metrics-table.js';
 export { ANSWERING, healthReport } from './health.js';

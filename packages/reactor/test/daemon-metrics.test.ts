@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@lars/wire';
 import { promtoolCheckMetrics } from '../../../test-support/promtool.js';
 import { DaemonMetrics } from '../src/daemon-metrics.js';
+import { healthReport } from '../src/health.js';
 import { defineMetrics, type MetricValues } from '../src/metric-list.js';
 import { metricsTable } from '../src/metrics-table.js';
 import { SharedCounters } from '../src/shared-counters.js';
@@ -152,6 +153,23 @@ describe('DaemonMetrics', () => {
     expect(text).toContain('lars_t_up 1\n');
     expect(text).toContain('lars_t_n_total 1\n');
     expect(text).not.toContain('process_');
+  });
+
+  it('exports the /healthz and /readyz verdicts as <prefix>_alive and <prefix>_ready, read at scrape time', async () => {
+    let ready = false;
+    const metrics = new DaemonMetrics(defineMetrics({ n: { name: 'n_total', type: 'counter', help: 'h' } }), {
+      daemon: 't',
+      version: '1',
+      defaultMetrics: false,
+      collect: () => ({ n: 0 }),
+      health: () => ({
+        live: () => healthReport({ main: { ok: true, detail: 'beating' } }),
+        ready: () => healthReport({ table: { ok: ready, detail: ready ? 'loaded' : 'none yet' } }),
+      }),
+    });
+    expect(await metrics.metrics()).toMatch(/lars_t_alive 1\n[\s\S]*lars_t_ready 0\n/);
+    ready = true;
+    expect(await metrics.metrics()).toContain('lars_t_ready 1\n');
   });
 
   it('renders the list as the README table', () => {

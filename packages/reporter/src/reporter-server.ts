@@ -121,6 +121,7 @@ export class ReporterServer {
       daemon: 'reporter',
       version: DAEMON.version,
       collect: () => this.stats(),
+      health: () => this.health,
       defaultMetrics: options.defaultMetrics,
     });
     this.health = { live: () => healthReport(this.threads.check()), ready: () => this.readiness() };
