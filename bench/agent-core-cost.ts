@@ -8,7 +8,13 @@
 import { AGENT_PORTS, encodeBody, MessageId } from '@lars/proto';
 import { SharedHistogram } from '@lars/reactor';
 import { SendOutcome } from '@lars/wire';
-import { AgentCore, LOAD_BALANCE_DEFAULTS, routeRecord, type AgentReplyTarget } from '@lars/agent/internal';
+import {
+  AgentCore,
+  DEFAULT_LATENCY_SAMPLE_EVERY,
+  LOAD_BALANCE_DEFAULTS,
+  routeRecord,
+  type AgentReplyTarget,
+} from '@lars/agent/internal';
 import { machine, parseBenchArgs, percentile, printTable } from './bench-common.js';
 
 const args = parseBenchArgs();
@@ -20,12 +26,12 @@ const GOAL = { maxOverheadPercent: 5 } as const;
 /** A key worker 0 owns: (1 + 2) % 3 = 0. */
 const KEY = { modid: 1, cmdid: 2 } as const;
 
-/** No histogram; the histogram with its default sampling (1 get_host in 16 timed); every get_host timed. */
+/** No histogram; the histogram with its default sampling; every get_host timed. */
 const SIDES = ['plain', 'sampled', 'every'] as const;
 type Side = (typeof SIDES)[number];
 const LABEL: Record<Side, string> = {
   plain: 'no histogram',
-  sampled: 'histogram, 1 in 16 timed (default)',
+  sampled: `histogram, 1 in ${DEFAULT_LATENCY_SAMPLE_EVERY} timed (default)`,
   every: 'histogram, every get_host timed',
 };
 

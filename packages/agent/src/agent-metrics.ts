@@ -1,5 +1,6 @@
 import { defineMetrics, SharedHistogram, type ScalarMetricSpec } from '@lars/reactor';
 import { WORKER_COUNTERS, workerStatsKey, type WorkerCounterEntry, type WorkerStatsKey } from './agent-counters.js';
+import { DEFAULT_LATENCY_SAMPLE_EVERY } from './agent-core.js';
 
 /** `getHostRequests` -> `get_host_requests`. */
 const snakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -142,6 +143,6 @@ export const AGENT_METRICS = defineMetrics({
     type: 'histogram',
     source: 'snapshot',
     label: 'worker',
-    help: `get_host service time on each worker, request decoded to reply sent, for the sampled requests (1 in getHostLatencySampleEvery, 16 by default; buckets ${duration(bounds[0])} .. ${duration(bounds[bounds.length - 1])}, each twice the last).`,
+    help: `get_host service time on each worker, request decoded to reply sent, for the sampled requests (1 in getHostLatencySampleEvery, ${DEFAULT_LATENCY_SAMPLE_EVERY} by default; buckets ${duration(bounds[0])} .. ${duration(bounds[bounds.length - 1])}, each twice the last).`,
   },
 });

@@ -10,7 +10,7 @@ export type { LoadBalanceEvents, PickResult } from './load-balance.js';
 export { LoadBalanceHost } from './load-balance-host.js';
 export { RouteBook } from './route-book.js';
 export type { RouteBookOutput, GetHostResult, RouteBookCounters } from './route-book.js';
-export { AgentCore } from './agent-core.js';
+export { AgentCore, DEFAULT_LATENCY_SAMPLE_EVERY } from './agent-core.js';
 export type { AgentCoreOptions, AgentReplyTarget, GetHostQuery, ReportQuery, RouteQuery } from './agent-core.js';
 export {
   WORKER_COUNTERS,

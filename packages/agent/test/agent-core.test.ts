@@ -3,7 +3,12 @@ import type { DecodedMessageMap } from '@lars/proto';
 import { SharedCounters, SharedHistogram } from '@lars/reactor';
 import { DispatchOutcome, MessageRouter, SendOutcome, UdpServer } from '@lars/wire';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AgentCore, type AgentCoreOptions, type AgentReplyTarget } from '../src/agent-core.js';
+import {
+  AgentCore,
+  type AgentCoreOptions,
+  type AgentReplyTarget,
+  DEFAULT_LATENCY_SAMPLE_EVERY,
+} from '../src/agent-core.js';
 import { WORKER_COUNTER_NAMES, WORKER_COUNTERS, workerCounterRow } from '../src/agent-counters.js';
 import { DNS_CONNECTED_RECORD, recordKey, routeRecord, ToMain } from '../src/agent-protocol.js';
 import { LOAD_BALANCE_DEFAULTS } from '../src/load-balance-config.js';
@@ -253,15 +258,15 @@ describe('AgentCore', () => {
     expect(() => make(0, { latency, latencySampleEvery: 0 })).toThrow(/latencySampleEvery/);
   });
 
-  it('times a steady sample of get_hosts: the first, then one in latencySampleEvery (16 by default)', () => {
+  it('times a steady sample of get_hosts: the first, then one in latencySampleEvery (DEFAULT_LATENCY_SAMPLE_EVERY by default)', () => {
     const every3 = SharedHistogram.create(1);
     const a = make(0, { latency: every3, latencySampleEvery: 3 });
     for (let i = 0; i < 7; i++) a.core.getHost({ seq: i, ...OWNED }, a.conn);
     expect(every3.snapshot().count).toBe(3); // calls 1, 4 and 7
     const byDefault = SharedHistogram.create(1);
     const b = make(0, { latency: byDefault });
-    for (let i = 0; i < 33; i++) b.core.getHost({ seq: i, ...OWNED }, b.conn);
-    expect(byDefault.snapshot().count).toBe(3); // calls 1, 17 and 33
+    for (let i = 0; i < 2 * DEFAULT_LATENCY_SAMPLE_EVERY + 1; i++) b.core.getHost({ seq: i, ...OWNED }, b.conn);
+    expect(byDefault.snapshot().count).toBe(3); // the first call, then one in DEFAULT_LATENCY_SAMPLE_EVERY
   });
 });
 
