@@ -23,7 +23,7 @@ const range = (b: readonly number[], unit: string) => `${b[0]}${unit} .. ${b[b.l
  * `/metrics` names under `lars_reporter_`, and the README table
  * (`pnpm docs:metrics`) all come from here. The network thread counts
  * requests; the writers count into SharedCounters and record each batch into
- * WriterHistograms (writer-histogram.ts), read at scrape time.
+ * SharedHistograms (@lars/reactor, over these bounds), read at scrape time.
  */
 export const REPORTER_METRICS = defineMetrics({
   ...TCP_SERVER_METRICS,

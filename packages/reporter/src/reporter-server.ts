@@ -7,6 +7,7 @@ import {
   healthReport,
   routeKey,
   SharedCounters,
+  SharedHistogram,
   TcpServer,
   ThreadPool,
   type BackoffOptions,
@@ -22,7 +23,6 @@ import { checkOption, ErrorCode, LarsError, MessageRouter } from '@lars/wire';
 import { checkDaemonSchema, describeMysql, MYSQL_DEFAULTS, readPackageVersion, type MysqlSettings } from '@lars/store';
 import { BATCH_ROWS_BOUNDS, BATCH_WRITE_SECONDS_BOUNDS, REPORTER_METRICS } from './reporter-metrics.js';
 import { StatusRecordWriter } from './status-record.js';
-import { WriterHistogram } from './writer-histogram.js';
 import { WRITER_COUNTERS, type WriterData } from './writer-protocol.js';
 
 export interface ReporterServerOptions {
@@ -92,8 +92,8 @@ export class ReporterServer {
   private readonly tcp: TcpServer;
   private readonly pool: ThreadPool;
   private readonly writerCounters: SharedCounters<(typeof WRITER_COUNTERS)[number]>;
-  private readonly batchSeconds: WriterHistogram;
-  private readonly batchRows: WriterHistogram;
+  private readonly batchSeconds: SharedHistogram;
+  private readonly batchRows: SharedHistogram;
   /** Slots `main`, `writer0`, `writer1`, ...: /healthz names the threads so. */
   private readonly threads: HeartbeatBoard<string>;
   private readonly mainBeat: Heartbeat;
@@ -111,8 +111,8 @@ export class ReporterServer {
     this.logger = (options.logger ?? silentLogger()).child({ component: 'reporter' });
     this.writerCounters = SharedCounters.create(this.writers, WRITER_COUNTERS);
     for (let i = 0; i < this.writers; i++) this.writerCounters.set(i, 'mysqlUp', -1);
-    this.batchSeconds = WriterHistogram.create(this.writers, BATCH_WRITE_SECONDS_BOUNDS);
-    this.batchRows = WriterHistogram.create(this.writers, BATCH_ROWS_BOUNDS);
+    this.batchSeconds = SharedHistogram.create(this.writers, BATCH_WRITE_SECONDS_BOUNDS);
+    this.batchRows = SharedHistogram.create(this.writers, BATCH_ROWS_BOUNDS);
     const writerNames = Array.from({ length: this.writers }, (_, i) => `writer${i}`);
     // Unset heartbeat values take thread-heartbeat.ts's defaults (1 s beats, dead after 10 s).
     this.threads = new HeartbeatBoard(['main', ...writerNames], { deadAfterMs: options.heartbeat?.deadAfterMs });
@@ -214,8 +214,8 @@ export class ReporterServer {
       queueDepth: perWriter((i) => pool.inputs[i].records),
       queueBytes: perWriter((i) => pool.inputs[i].depthBytes),
       mysqlUp: this.writersMysqlDown().length === 0,
-      batchWriteSeconds: this.batchSeconds.snapshot(),
-      batchRows: this.batchRows.snapshot(),
+      batchWriteSeconds: this.batchSeconds.total(),
+      batchRows: this.batchRows.total(),
     };
   }
 

@@ -15,7 +15,7 @@ export interface WriterData {
   /** Each writer's slot on the reporter's HeartbeatBoard (index = writer), and how often it beats. */
   heartbeats: HeartbeatSlot[];
   heartbeatIntervalMs: number;
-  /** WriterHistograms over BATCH_WRITE_SECONDS_BOUNDS and BATCH_ROWS_BOUNDS: one record per batch MySQL took. */
+  /** SharedHistograms over BATCH_WRITE_SECONDS_BOUNDS and BATCH_ROWS_BOUNDS: one record per batch MySQL took. */
   batchSeconds: SharedArrayBuffer;
   batchRows: SharedArrayBuffer;
 }

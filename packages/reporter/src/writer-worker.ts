@@ -10,12 +10,11 @@
 // The writer beats its heartbeat slot (the reporter's /healthz) and records
 // each batch MySQL took into the batch histograms (its own row of each).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Backoff, Heartbeat, poolWorkerContext, runPoolWorker, SharedCounters } from '@lars/reactor';
+import { Backoff, Heartbeat, poolWorkerContext, runPoolWorker, SharedCounters, SharedHistogram } from '@lars/reactor';
 import { MysqlLink, throttledMysqlError, upsertCallStatus, type CallStatusRow } from '@lars/store';
 import { LogThrottle } from '@lars/wire';
 import { BATCH_ROWS_BOUNDS, BATCH_WRITE_SECONDS_BOUNDS } from './reporter-metrics.js';
 import { readStatusRecord } from './status-record.js';
-import { WriterHistogram } from './writer-histogram.js';
 import { WRITER_COUNTERS, type WriterData } from './writer-protocol.js';
 
 const { index, data, logger } = poolWorkerContext();
@@ -27,8 +26,8 @@ const link = new MysqlLink(mysql, connectTimeoutMs);
 const { heartbeats, heartbeatIntervalMs } = data as WriterData;
 // Beats from its own timer, so also while a write waits on MySQL.
 const heartbeat = new Heartbeat(heartbeats[index], heartbeatIntervalMs).start();
-const batchSeconds = WriterHistogram.attach((data as WriterData).batchSeconds, BATCH_WRITE_SECONDS_BOUNDS);
-const batchRows = WriterHistogram.attach((data as WriterData).batchRows, BATCH_ROWS_BOUNDS);
+const batchSeconds = SharedHistogram.attach((data as WriterData).batchSeconds, BATCH_WRITE_SECONDS_BOUNDS);
+const batchRows = SharedHistogram.attach((data as WriterData).batchRows, BATCH_ROWS_BOUNDS);
 let rows: CallStatusRow[] = [];
 /** Failed attempts since the last write that succeeded. */
 let failures = 0;

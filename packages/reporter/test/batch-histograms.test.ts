@@ -1,22 +1,23 @@
-// WriterHistogram: per-writer rows over fixed bounds, summed at scrape time.
+// The reporter's batch histograms: SharedHistograms over the metric list's bounds, one row per writer, summed at scrape time.
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@lars/wire';
-import { BATCH_ROWS_BOUNDS, BATCH_WRITE_SECONDS_BOUNDS, REPORTER_METRICS, WriterHistogram } from '../src/internal.js';
+import { SharedHistogram } from '@lars/reactor';
+import { BATCH_ROWS_BOUNDS, BATCH_WRITE_SECONDS_BOUNDS, REPORTER_METRICS } from '../src/internal.js';
 
-describe('WriterHistogram', () => {
+describe('SharedHistogram over given bounds (the reporter batch histograms)', () => {
   it('puts a value in the first bucket whose bound is >= it, +Inf above the last, and sums every row', () => {
-    const h = WriterHistogram.create(2, [1, 2, 4]);
+    const h = SharedHistogram.create(2, [1, 2, 4]);
     h.record(0, 0.5);
     h.record(0, 1);
     h.record(1, 3);
     h.record(1, 4);
     h.record(1, 9);
-    expect(h.snapshot()).toEqual({ bounds: [1, 2, 4], counts: [2, 0, 2, 1], sum: 17.5, count: 5 });
+    expect(h.total()).toEqual({ bounds: [1, 2, 4], counts: [2, 0, 2, 1], sum: 17.5, count: 5 });
   });
 
   it('is shared through its buffer: what one view records, another attached to it reads', () => {
-    const main = WriterHistogram.create(3, BATCH_ROWS_BOUNDS);
-    const writer = WriterHistogram.attach(main.buffer, BATCH_ROWS_BOUNDS);
+    const main = SharedHistogram.create(3, BATCH_ROWS_BOUNDS);
+    const writer = SharedHistogram.attach(main.buffer, BATCH_ROWS_BOUNDS);
     writer.record(2, 256);
     writer.record(2, 5000);
     const s = main.snapshot();
@@ -26,14 +27,14 @@ describe('WriterHistogram', () => {
   });
 
   it('refuses a row it does not have, bad bounds, and a buffer made over other bounds', () => {
-    const h = WriterHistogram.create(2, [1, 2]);
+    const h = SharedHistogram.create(2, [1, 2]);
     expect(() => h.record(2, 1)).toThrow(expect.objectContaining({ code: ErrorCode.BAD_OPTION }));
     expect(() => h.record(-1, 1)).toThrow('row must be an integer 0..1, got -1');
-    expect(() => WriterHistogram.create(1, [2, 1])).toThrow('bounds');
-    expect(() => WriterHistogram.create(0, [1])).toThrow('rows');
+    expect(() => SharedHistogram.create(1, [2, 1])).toThrow('bounds');
+    expect(() => SharedHistogram.create(0, [1])).toThrow('rows');
     // One row over 2 bounds is 64 bytes; a row over 14 bounds is 128.
-    expect(() => WriterHistogram.attach(h.buffer.slice(0, 64), BATCH_WRITE_SECONDS_BOUNDS)).toThrow(
-      "must be a WriterHistogram's buffer over 14 bounds",
+    expect(() => SharedHistogram.attach(h.buffer.slice(0, 64), BATCH_WRITE_SECONDS_BOUNDS)).toThrow(
+      "must be a SharedHistogram's buffer over 14 bounds",
     );
   });
 
