@@ -2,7 +2,7 @@
 // the repository, as a user would (scripts/pack.mjs makes the tarballs).
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './repo-paths.js';
 
@@ -15,7 +15,15 @@ export type Tarballs = ReadonlyMap<string, string>;
 export async function packWorkspace(dest: string): Promise<Tarballs> {
   const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'scripts/pack.mjs'), dest], { cwd: REPO_ROOT });
   const files = stdout.trim().split('\n');
-  return new Map(files.map((f) => [`@lars/${/lars-([a-z]+)-\d/.exec(f)![1]}`, f]));
+  // Named by the file's own name: the directory may hold `lars-` and a digit too (mkdtemp's `lars-install-4pH4wy`).
+  return new Map(files.map((f) => [`@lars/${/^lars-([a-z]+)-\d/.exec(basename(f))![1]}`, f]));
+}
+
+/** The tarball of `name`; a name packWorkspace did not pack is an error, never an `undefined` npm would look up. */
+function tarballOf(tarballs: Tarballs, name: string): string {
+  const file = tarballs.get(name);
+  if (file === undefined) throw new Error(`no tarball of ${name} among ${[...tarballs.keys()].join(', ')}`);
+  return file;
 }
 
 /**
@@ -31,7 +39,7 @@ export const NO_LARS_REGISTRY = '@lars:registry=http://127.0.0.1:9/\nfetch-retri
  * `overrides`, as a user installing from tarballs writes it.
  */
 export async function installIntoProject(dir: string, tarballs: Tarballs, direct: readonly string[]): Promise<void> {
-  const file = (name: string) => `file:${tarballs.get(name)}`;
+  const file = (name: string) => `file:${tarballOf(tarballs, name)}`;
   const pkg = {
     name: 'lars-consumer',
     private: true,
@@ -47,7 +55,7 @@ export async function installIntoProject(dir: string, tarballs: Tarballs, direct
 export async function installGlobally(prefix: string, tarballs: Tarballs, names: readonly string[]): Promise<void> {
   const userconfig = join(prefix, '.npmrc');
   writeFileSync(userconfig, NO_LARS_REGISTRY);
-  const files = names.map((n) => tarballs.get(n)!);
+  const files = names.map((n) => tarballOf(tarballs, n));
   await run(
     'npm',
     [
