@@ -4,6 +4,59 @@ import $protobuf from "protobufjs/minimal.js";
 // Common aliases
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
 
+// Patched in by scripts/gen.mjs: strict varint and unknown-field readers.
+// A varint of at most 10 bytes; its low 32 bits, unsigned.
+function $varint(reader) {
+    const buf = reader.buf, end = reader.len;
+    let pos = reader.pos;
+    if (pos < end && buf[pos] < 128) {
+        reader.pos = pos + 1;
+        return buf[pos];
+    }
+    let value = 0;
+    for (let i = 0; i < 10; i++) {
+        if (pos >= end)
+            throw RangeError("index out of range: varint runs past the end");
+        const b = buf[pos++];
+        if (i < 5)
+            value |= (b & 127) << (7 * i);
+        if (b < 128) {
+            reader.pos = pos;
+            return value >>> 0;
+        }
+    }
+    throw Error("invalid varint: longer than 10 bytes");
+}
+
+// The default branch of a decoder's switch on the tag: a field number up to
+// `known` (the message's highest, all of 1..known declared) has a wire type
+// that is not its own, or is 0; any other is skipped by its wire type.
+function $skipUnknown(reader, tag, known) {
+    const field = tag >>> 3, wireType = tag & 7;
+    if (field <= known)
+        throw Error(field === 0 ? "invalid field number 0" : "wire type " + wireType + " for field " + field);
+    let n;
+    switch (wireType) {
+    case 0:
+        $varint(reader);
+        return;
+    case 1:
+        n = 8;
+        break;
+    case 2:
+        n = $varint(reader);
+        break;
+    case 5:
+        n = 4;
+        break;
+    default:
+        throw Error("invalid wire type " + wireType + " for field " + field);
+    }
+    if (n > reader.len - reader.pos)
+        throw RangeError("index out of range: field " + field + " runs past the end");
+    reader.pos += n;
+}
+
 // Exported root namespace
 const $root = $protobuf.roots["default"] || ($protobuf.roots["default"] = {});
 
@@ -156,20 +209,20 @@ export const lars = $root.lars = (() => {
             }
             message = new $root.lars.HostInfo();
             while (reader.pos < end) {
-                let tag = reader.uint32();
+                let tag = $varint(reader);
                 if (tag === error)
                     break;
-                switch (tag >>> 3) {
-                case 1: {
-                        message.ip = reader.int32() >>> 0;
+                switch (tag) {
+                case 8: {
+                        message.ip = $varint(reader);
                         break;
                     }
-                case 2: {
-                        message.port = reader.int32();
+                case 16: {
+                        message.port = ($varint(reader) | 0);
                         break;
                     }
                 default:
-                    reader.skipType(tag & 7, long);
+                    $skipUnknown(reader, tag, 2);
                     break;
                 }
             }
@@ -278,20 +331,20 @@ export const lars = $root.lars = (() => {
             }
             message = new $root.lars.GetRouteRequest();
             while (reader.pos < end) {
-                let tag = reader.uint32();
+                let tag = $varint(reader);
                 if (tag === error)
                     break;
-                switch (tag >>> 3) {
-                case 1: {
-                        message.modid = reader.int32();
+                switch (tag) {
+                case 8: {
+                        message.modid = ($varint(reader) | 0);
                         break;
                     }
-                case 2: {
-                        message.cmdid = reader.int32();
+                case 16: {
+                        message.cmdid = ($varint(reader) | 0);
                         break;
                     }
                 default:
-                    reader.skipType(tag & 7, long);
+                    $skipUnknown(reader, tag, 2);
                     break;
                 }
             }
@@ -413,26 +466,26 @@ export const lars = $root.lars = (() => {
             }
             message = new $root.lars.GetRouteResponse();
             while (reader.pos < end) {
-                let tag = reader.uint32();
+                let tag = $varint(reader);
                 if (tag === error)
                     break;
-                switch (tag >>> 3) {
-                case 1: {
-                        message.modid = reader.int32();
+                switch (tag) {
+                case 8: {
+                        message.modid = ($varint(reader) | 0);
                         break;
                     }
-                case 2: {
-                        message.cmdid = reader.int32();
+                case 16: {
+                        message.cmdid = ($varint(reader) | 0);
                         break;
                     }
-                case 3: {
+                case 26: {
                         if (!(message.host && message.host.length))
                             message.host = [];
-                        message.host.push($root.lars.HostInfo.decode(reader, reader.uint32(), undefined, long + 1));
+                        message.host.push($root.lars.HostInfo.decode(reader, $varint(reader), undefined, long + 1));
                         break;
                     }
                 default:
-                    reader.skipType(tag & 7, long);
+                    $skipUnknown(reader, tag, 3);
                     break;
                 }
             }
@@ -574,32 +627,32 @@ export const lars = $root.lars = (() => {
             }
             message = new $root.lars.HostCallResult();
             while (reader.pos < end) {
-                let tag = reader.uint32();
+                let tag = $varint(reader);
                 if (tag === error)
                     break;
-                switch (tag >>> 3) {
-                case 1: {
-                        message.ip = reader.int32() >>> 0;
+                switch (tag) {
+                case 8: {
+                        message.ip = $varint(reader);
                         break;
                     }
-                case 2: {
-                        message.port = reader.int32();
+                case 16: {
+                        message.port = ($varint(reader) | 0);
                         break;
                     }
-                case 3: {
-                        message.succ = reader.uint32();
+                case 24: {
+                        message.succ = $varint(reader);
                         break;
                     }
-                case 4: {
-                        message.err = reader.uint32();
+                case 32: {
+                        message.err = $varint(reader);
                         break;
                     }
-                case 5: {
-                        message.overload = reader.bool();
+                case 40: {
+                        message.overload = ($varint(reader) !== 0);
                         break;
                     }
                 default:
-                    reader.skipType(tag & 7, long);
+                    $skipUnknown(reader, tag, 5);
                     break;
                 }
             }
@@ -743,34 +796,34 @@ export const lars = $root.lars = (() => {
             }
             message = new $root.lars.ReportStatusRequest();
             while (reader.pos < end) {
-                let tag = reader.uint32();
+                let tag = $varint(reader);
                 if (tag === error)
                     break;
-                switch (tag >>> 3) {
-                case 1: {
-                        message.modid = reader.int32();
+                switch (tag) {
+                case 8: {
+                        message.modid = ($varint(reader) | 0);
                         break;
                     }
-                case 2: {
-                        message.cmdid = reader.int32();
+                case 16: {
+                        message.cmdid = ($varint(reader) | 0);
                         break;
                     }
-                case 3: {
-                        message.caller = reader.int32() >>> 0;
+                case 24: {
+                        message.caller = $varint(reader);
                         break;
                     }
-                case 4: {
+                case 34: {
                         if (!(message.results && message.results.length))
                             message.results = [];
-                        message.results.push($root.lars.HostCallResult.decode(reader, reader.uint32(), undefined, long + 1));
+                        message.results.push($root.lars.HostCallResult.decode(reader, $varint(reader), undefined, long + 1));
                         break;
                     }
-                case 5: {
-                        message.ts = reader.uint32();
+                case 40: {
+                        message.ts = $varint(reader);
                         break;
                     }
                 default:
-                    reader.skipType(tag & 7, long);
+                    $skipUnknown(reader, tag, 5);
                     break;
                 }
             }
@@ -890,24 +943,24 @@ export const lars = $root.lars = (() => {
             }
             message = new $root.lars.GetHostRequest();
             while (reader.pos < end) {
-                let tag = reader.uint32();
+                let tag = $varint(reader);
                 if (tag === error)
                     break;
-                switch (tag >>> 3) {
-                case 1: {
-                        message.seq = reader.uint32();
+                switch (tag) {
+                case 8: {
+                        message.seq = $varint(reader);
                         break;
                     }
-                case 2: {
-                        message.modid = reader.int32();
+                case 16: {
+                        message.modid = ($varint(reader) | 0);
                         break;
                     }
-                case 3: {
-                        message.cmdid = reader.int32();
+                case 24: {
+                        message.cmdid = ($varint(reader) | 0);
                         break;
                     }
                 default:
-                    reader.skipType(tag & 7, long);
+                    $skipUnknown(reader, tag, 3);
                     break;
                 }
             }
@@ -1049,32 +1102,32 @@ export const lars = $root.lars = (() => {
             }
             message = new $root.lars.GetHostResponse();
             while (reader.pos < end) {
-                let tag = reader.uint32();
+                let tag = $varint(reader);
                 if (tag === error)
                     break;
-                switch (tag >>> 3) {
-                case 1: {
-                        message.seq = reader.uint32();
+                switch (tag) {
+                case 8: {
+                        message.seq = $varint(reader);
                         break;
                     }
-                case 2: {
-                        message.modid = reader.int32();
+                case 16: {
+                        message.modid = ($varint(reader) | 0);
                         break;
                     }
-                case 3: {
-                        message.cmdid = reader.int32();
+                case 24: {
+                        message.cmdid = ($varint(reader) | 0);
                         break;
                     }
-                case 4: {
-                        message.retcode = reader.int32();
+                case 32: {
+                        message.retcode = ($varint(reader) | 0);
                         break;
                     }
-                case 5: {
-                        message.host = $root.lars.HostInfo.decode(reader, reader.uint32(), undefined, long + 1);
+                case 42: {
+                        message.host = $root.lars.HostInfo.decode(reader, $varint(reader), undefined, long + 1);
                         break;
                     }
                 default:
-                    reader.skipType(tag & 7, long);
+                    $skipUnknown(reader, tag, 5);
                     break;
                 }
             }
@@ -1216,32 +1269,32 @@ export const lars = $root.lars = (() => {
             }
             message = new $root.lars.ReportRequest();
             while (reader.pos < end) {
-                let tag = reader.uint32();
+                let tag = $varint(reader);
                 if (tag === error)
                     break;
-                switch (tag >>> 3) {
-                case 1: {
-                        message.modid = reader.int32();
+                switch (tag) {
+                case 8: {
+                        message.modid = ($varint(reader) | 0);
                         break;
                     }
-                case 2: {
-                        message.cmdid = reader.int32();
+                case 16: {
+                        message.cmdid = ($varint(reader) | 0);
                         break;
                     }
-                case 3: {
-                        message.host = $root.lars.HostInfo.decode(reader, reader.uint32(), undefined, long + 1);
+                case 26: {
+                        message.host = $root.lars.HostInfo.decode(reader, $varint(reader), undefined, long + 1);
                         break;
                     }
-                case 4: {
-                        message.retcode = reader.int32();
+                case 32: {
+                        message.retcode = ($varint(reader) | 0);
                         break;
                     }
-                case 5: {
-                        message.timecost = reader.uint32();
+                case 40: {
+                        message.timecost = $varint(reader);
                         break;
                     }
                 default:
-                    reader.skipType(tag & 7, long);
+                    $skipUnknown(reader, tag, 5);
                     break;
                 }
             }
