@@ -9,6 +9,7 @@ import {
 import { exitQuietlyOnEpipe } from './epipe.js';
 import { createLogger, type Logger } from './logger.js';
 import type { DaemonHealth } from './health.js';
+import { statsEndpointFromConfig } from './stats-config.js';
 import { legacyStatsSource, StatsHttpServer, type StatsSnapshot, type StatsSource } from './stats-http.js';
 
 /** What a daemon's start (or create) function hands back. */
@@ -75,7 +76,7 @@ export type RunDaemonOptions = RunDaemonCommon &
  * the command line (daemon-args.ts: `--help` and `--version` print and exit
  * 0, a bad argument prints the usage and exits 2), loads the config (a bad
  * file or value is a clear startup error, exit 1), starts the daemon, serves
- * `[stats]` on loopback, and on SIGINT/SIGTERM closes everything within a
+ * `[stats]` (`ip`, loopback by default; `port = 0` off), and on SIGINT/SIGTERM closes everything within a
  * bounded time and exits 0.
  */
 export async function runDaemon(options: RunDaemonOptions): Promise<void> {
@@ -143,8 +144,7 @@ export async function runDaemon(options: RunDaemonOptions): Promise<void> {
   };
   try {
     const config = Config.load(args.configFile);
-    const statsPort = config.getNumber('stats', 'port', options.defaultStatsPort);
-    const statsHost = config.getString('stats', 'ip', '127.0.0.1');
+    const { port: statsPort, host: statsHost } = statsEndpointFromConfig(config, options.defaultStatsPort);
     logger.info({ version: info.version, config: args.configFile }, `${info.program} starting`);
     const serveStats = async (h: DaemonHandle): Promise<StatsHttpServer | null> => {
       if (statsPort === 0) return null;

@@ -7,7 +7,42 @@ export type { Logger, LoggerFactoryOptions, LogLevel } from './logger.js';
 export { workerLogger } from './worker-logger.js';
 export type { WorkerLogBindings } from './worker-logger.js';
 export { Config } from './config.js';
-export type { ConfigOptions } from './config.js';
+export type { ConfigOptions, ConfigValue } from './config.js';
+export {
+  editDistance,
+  nearest,
+  OUT_OF_RANGE,
+  outOfRange,
+  readDaemonConfig,
+  readRules,
+  sharedRules,
+} from './config-rules.js';
+export {
+  hostRule,
+  integerRule,
+  listenPortRule,
+  listRule,
+  msRule,
+  numberRule,
+  peerPortRule,
+  secondsRule,
+  stringRule,
+} from './config-rule-kinds.js';
+export type {
+  ConfigRule,
+  ConfigSchema,
+  ConfigValues,
+  ConfigWarn,
+  HasFields,
+  OptionPath,
+  ReadRules,
+} from './config-rules.js';
+export type { ListItem } from './config-rule-kinds.js';
+export { isNonConfigVariable, LARS_CONFIG_SECTIONS, NON_CONFIG_VARIABLES } from './lars-env.js';
+export type { NonConfigVariable } from './lars-env.js';
+export { REACTOR_GUARD_RULES, REACTOR_RULES } from './reactor-config.js';
+export type { ReactorGuardOptions, ReactorOptions } from './reactor-config.js';
+export { STATS_DEFAULT_HOST, STATS_RULES, statsEndpointFromConfig } from './stats-config.js';
 
 export { Backoff } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
@@ -16,6 +51,17 @@ export { TcpConnection } from './tcp-connection.js';
 export type { TcpCounters } from './tcp-connection.js';
 export { TcpServer } from './tcp-server.js';
 export type { TcpServerOptions, TcpServerStats } from './tcp-server.js';
+export { DEFAULT_ALLOW, IpAllowList, parseCidr } from './ip-allow-list.js';
+export type { CidrRange } from './ip-allow-list.js';
+export {
+  PerAddressCount,
+  SweepVerdict,
+  TCP_GUARD_METRICS,
+  displacementVictim,
+  pickGuardOptions,
+  sweepVerdict,
+} from './connection-guard.js';
+export type { GuardCounters, GuardedConnection, TcpGuardOptions } from './connection-guard.js';
 export { TcpClient, WhileDisconnected } from './tcp-client.js';
 export type { TcpClientOptions, TcpClientStats, TcpAddress } from './tcp-client.js';
 

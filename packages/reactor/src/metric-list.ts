@@ -166,4 +166,9 @@ export const TCP_SERVER_METRICS = defineMetrics({
     type: 'counter',
     help: 'Connections cut off because their unsent output passed the bound.',
   },
+  truncatedFrames: {
+    name: 'truncated_frames_total',
+    type: 'counter',
+    help: 'Inbound connections that closed holding an incomplete frame (the partial frame is dropped).',
+  },
 });

@@ -5,9 +5,9 @@ import type { MessageId, MessageMap } from '@lars/proto';
 import { Backoff } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
 import { ErrorCode, LarsError, checkOption } from '@lars/wire';
-import { HEADER_BYTES, MAX_BODY_BYTES, MAX_FRAME_BYTES, encodeFrame } from '@lars/wire';
+import { MAX_BODY_BYTES, MAX_FRAME_BYTES } from '@lars/wire';
 import { LogThrottle } from '@lars/wire';
-import { RingDeque } from './ring-deque.js';
+import { TcpClientQueue, WhileDisconnected } from './tcp-client-queue.js';
 import { silentLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import type { MessageRouter } from '@lars/wire';
@@ -20,13 +20,7 @@ export interface TcpAddress {
   readonly port: number;
 }
 
-/**
- * What send() does while there is no connection: queue up to the bound and
- * reject past it, reject at once, or queue and drop the OLDEST queued frames
- * to make room (for data where the newest matters most, like snapshots).
- */
-export const WhileDisconnected = { QUEUE: 'queue', REJECT: 'reject', DROP_OLDEST: 'drop-oldest' } as const;
-export type WhileDisconnected = (typeof WhileDisconnected)[keyof typeof WhileDisconnected];
+export { WhileDisconnected } from './tcp-client-queue.js';
 
 export interface TcpClientOptions<Ctx = unknown> extends TcpConnectionOptions {
   host?: string;
@@ -46,6 +40,14 @@ export interface TcpClientOptions<Ctx = unknown> extends TcpConnectionOptions {
   onConnect?: (conn: TcpConnection<Ctx>) => void;
   /** Runs when an established connection closes, after its last dispatch. */
   onClose?: (conn: TcpConnection<Ctx>) => void;
+  /** Runs when a connection's output, after a write had to buffer, has all been handed to the kernel (socket 'drain'). */
+  onDrain?: (conn: TcpConnection<Ctx>) => void;
+  /**
+   * TCP keepalive idle time before the first probe (ms, the kernel takes whole seconds); 0 = off.
+   * Probe interval and count are the kernel's (Linux tcp_keepalive_intvl/probes, 75 s x 9), so a
+   * vanished peer is found after keepAliveMs + ~11 min; live but frozen peers need the app's deadlines.
+   */
+  keepAliveMs?: number;
 }
 
 export interface TcpClientStats extends TcpCounters {
@@ -72,6 +74,7 @@ const DEFAULTS = {
   maxQueuedBytes: 1024 * 1024,
   connectTimeoutMs: 5_000,
   stableAfterMs: 5_000,
+  keepAliveMs: 15_000,
 } as const;
 
 const State = { IDLE: 0, CONNECTING: 1, CONNECTED: 2, WAITING: 3, CLOSED: 4 } as const;
@@ -82,6 +85,8 @@ type State = (typeof State)[keyof typeof State];
  * failure (refused, timeout, reset, closed by the server) it reconnects with
  * exponential backoff and jitter until close(). Sends while disconnected are
  * queued up to a bound or rejected, and every one not sent is counted.
+ * Every connection has TCP keepalive on (keepAliveMs), so a peer that
+ * vanished without a FIN or RST is found on a silent link too.
  */
 export class TcpClient<Ctx = unknown> {
   readonly whileDisconnected: WhileDisconnected;
@@ -89,6 +94,7 @@ export class TcpClient<Ctx = unknown> {
   readonly connectTimeoutMs: number;
   readonly stableAfterMs: number;
   readonly noDelay: boolean;
+  readonly keepAliveMs: number;
 
   private addresses: readonly TcpAddress[];
   private addressIndex = 0;
@@ -101,6 +107,7 @@ export class TcpClient<Ctx = unknown> {
   private readonly throttle: LogThrottle;
   private readonly onConnectHook: ((conn: TcpConnection<Ctx>) => void) | undefined;
   private readonly onCloseHook: ((conn: TcpConnection<Ctx>) => void) | undefined;
+  private readonly onDrainHook: ((conn: TcpConnection<Ctx>) => void) | undefined;
 
   private state: State = State.IDLE;
   private pending: Socket | null = null;
@@ -108,9 +115,8 @@ export class TcpClient<Ctx = unknown> {
   private timer: NodeJS.Timeout | null = null;
   private connectedAt = 0;
   private nextId = 1;
-  /** Encoded frames waiting for a connection; appended, then flushed whole (no shift). */
-  private readonly queue = new RingDeque<Buffer>();
-  private queuedBytes = 0;
+  /** Frames waiting for a connection (whileDisconnected, maxQueuedBytes). */
+  private readonly queue: TcpClientQueue;
   private waiters: { resolve: (conn: TcpConnection<Ctx>) => void; reject: (err: Error) => void }[] = [];
   private readonly extra = {
     connects: 0,
@@ -118,7 +124,6 @@ export class TcpClient<Ctx = unknown> {
     disconnects: 0,
     rejectedSends: 0,
     droppedOnClose: 0,
-    droppedOldest: 0,
     lastDelayMs: 0,
   };
 
@@ -134,6 +139,7 @@ export class TcpClient<Ctx = unknown> {
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     this.stableAfterMs = options.stableAfterMs ?? DEFAULTS.stableAfterMs;
     this.noDelay = options.noDelay ?? DEFAULTS.noDelay;
+    this.keepAliveMs = options.keepAliveMs ?? DEFAULTS.keepAliveMs;
     const closeGraceMs = options.closeGraceMs ?? DEFAULTS.closeGraceMs;
     const warnIntervalMs = options.warnIntervalMs ?? DEFAULTS.warnIntervalMs;
     checkOption(
@@ -150,12 +156,15 @@ export class TcpClient<Ctx = unknown> {
     );
     checkOption(this.connectTimeoutMs > 0, 'connectTimeoutMs', 'must be > 0');
     checkOption(this.stableAfterMs >= 0, 'stableAfterMs', 'must be >= 0');
+    checkOption(Number.isInteger(this.keepAliveMs) && this.keepAliveMs >= 0, 'keepAliveMs', 'must be an integer >= 0');
     checkOption(closeGraceMs >= 0, 'closeGraceMs', 'must be >= 0');
     checkOption(warnIntervalMs >= 0, 'warnIntervalMs', 'must be >= 0');
     this.logger = (options.logger ?? silentLogger()).child({ component: 'tcp-client' });
     this.throttle = new LogThrottle(warnIntervalMs);
+    this.queue = new TcpClientQueue(this.whileDisconnected, this.maxQueuedBytes, this.logger, this.throttle);
     this.onConnectHook = options.onConnect;
     this.onCloseHook = options.onClose;
+    this.onDrainHook = options.onDrain;
     this.owner = {
       router,
       counters: this.counters,
@@ -199,6 +208,20 @@ export class TcpClient<Ctx = unknown> {
     this.addressIndex = 0;
   }
 
+  /**
+   * Drops the live connection as dead (its peer stopped answering, though the
+   * socket is up) and reconnects as after any loss, starting with the NEXT
+   * address: a frozen peer's kernel still accepts connections, so trying it
+   * again first would only find it frozen again. No-op while not connected.
+   */
+  failover(): void {
+    const conn = this.connection;
+    if (this.state !== State.CONNECTED || conn === null) return;
+    // addresses.indexOf: -1 (the list was replaced meanwhile) moves to its first address.
+    this.addressIndex = (this.addresses.indexOf(this.current) + 1) % this.addresses.length;
+    conn.destroy();
+  }
+
   /** Encodes and sends `message`; see sendRaw for the outcomes. */
   send<M extends MessageId>(msgid: M, message: MessageMap[M]): SendOutcome {
     return this.sendRaw(msgid, encodeBody(msgid, message));
@@ -215,33 +238,18 @@ export class TcpClient<Ctx = unknown> {
     const conn = this.conn;
     // OVERFLOW closed a connection whose peer stopped reading: fall through and queue.
     if (conn !== null && conn.sendRaw(msgid, body) === SendOutcome.SENT) return SendOutcome.SENT;
-    if (this.whileDisconnected === WhileDisconnected.REJECT) return this.reject(SendOutcome.REJECTED);
-    const bytes = HEADER_BYTES + body.length;
-    if (this.queuedBytes + bytes > this.maxQueuedBytes) {
-      const dropOldest = this.whileDisconnected === WhileDisconnected.DROP_OLDEST && bytes <= this.maxQueuedBytes;
-      const suppressed = this.throttle.take('queue-full');
-      if (suppressed >= 0) {
-        const what = dropOldest ? 'dropping the oldest queued frames' : 'send rejected';
-        this.logger.warn({ queuedBytes: this.queuedBytes, suppressed }, `send queue full, ${what}`);
-      }
-      if (!dropOldest) return this.reject(SendOutcome.REJECTED);
-      while (this.queuedBytes + bytes > this.maxQueuedBytes) {
-        this.queuedBytes -= this.queue.shift()!.length;
-        this.extra.droppedOldest++;
-      }
-    }
-    this.queue.push(encodeFrame(msgid, body));
-    this.queuedBytes += bytes;
-    return SendOutcome.QUEUED;
+    const outcome = this.queue.push(msgid, body);
+    return outcome === SendOutcome.QUEUED ? outcome : this.reject(outcome);
   }
 
   stats(): TcpClientStats {
     return {
       ...this.counters,
       ...this.extra,
+      droppedOldest: this.queue.droppedOldest,
       connected: this.connection !== null,
       queuedFrames: this.queue.length,
-      queuedBytes: this.queuedBytes,
+      queuedBytes: this.queue.bytes,
     };
   }
 
@@ -253,10 +261,8 @@ export class TcpClient<Ctx = unknown> {
     this.timer = null;
     this.pending?.destroy();
     if (this.queue.length > 0) {
-      this.extra.droppedOnClose += this.queue.length;
-      this.logger.warn({ frames: this.queue.length, bytes: this.queuedBytes }, 'closing with unsent queued frames');
-      this.queue.clear();
-      this.queuedBytes = 0;
+      this.logger.warn({ frames: this.queue.length, bytes: this.queue.bytes }, 'closing with unsent queued frames');
+      this.extra.droppedOnClose += this.queue.clear();
     }
     const waiters = this.waiters;
     this.waiters = [];
@@ -314,13 +320,17 @@ export class TcpClient<Ctx = unknown> {
     socket.off('error', this.onConnectError);
     socket.off('close', this.onConnectFailed);
     socket.setTimeout(0);
+    if (this.keepAliveMs > 0) socket.setKeepAlive(true, this.keepAliveMs);
     const conn = new TcpConnection<Ctx>(socket, this.nextId++, this.owner);
+    const onDrain = this.onDrainHook;
+    if (onDrain !== undefined) socket.on('drain', () => onDrain(conn));
     this.conn = conn;
     this.state = State.CONNECTED;
     this.connectedAt = Date.now();
     this.extra.connects++;
     this.logger.info({ target: this.address, attempts: this.backoff.attempts }, 'connected');
-    this.flushQueue(conn);
+    // Cannot overflow on a fresh socket (maxQueuedBytes <= maxOutputBytes); counted if it ever does.
+    this.extra.rejectedSends += this.queue.flushInto(conn);
     if (this.onConnectHook !== undefined) {
       try {
         this.onConnectHook(conn);
@@ -333,15 +343,6 @@ export class TcpClient<Ctx = unknown> {
     for (const w of waiters) w.resolve(conn);
     conn.begin();
   };
-
-  private flushQueue(conn: TcpConnection<Ctx>): void {
-    this.queuedBytes = 0;
-    let frame: Buffer | undefined;
-    while ((frame = this.queue.shift()) !== undefined) {
-      // Cannot overflow on a fresh socket (maxQueuedBytes <= maxOutputBytes); counted if it ever does.
-      if (conn.sendFrame(frame) !== SendOutcome.SENT) this.extra.rejectedSends++;
-    }
-  }
 
   private connectionClosed(conn: TcpConnection<Ctx>): void {
     if (conn !== this.conn) return;

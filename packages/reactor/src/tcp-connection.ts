@@ -18,10 +18,21 @@ export interface TcpCounters {
   badBody: number;
   handlerErrors: number;
   outputOverflow: number;
+  /** Connections that closed holding an incomplete frame (dropped with them): a peer that stopped mid-frame. */
+  truncatedFrames: number;
 }
 
 export function newTcpCounters(): TcpCounters {
-  return { framesIn: 0, framesOut: 0, badFrames: 0, unknownMsgid: 0, badBody: 0, handlerErrors: 0, outputOverflow: 0 };
+  return {
+    framesIn: 0,
+    framesOut: 0,
+    badFrames: 0,
+    unknownMsgid: 0,
+    badBody: 0,
+    handlerErrors: 0,
+    outputOverflow: 0,
+    truncatedFrames: 0,
+  };
 }
 
 /** Options TcpServerOptions and TcpClientOptions share: how their connections behave. */
@@ -59,7 +70,16 @@ export interface TcpConnectionOwner<Ctx> {
   readonly closeGraceMs: number;
   /** Called once, after the socket closed and after the last dispatch. */
   connectionClosed(conn: TcpConnection<Ctx>): void;
+  /**
+   * The clock of the server's guards (ms). When set, each connection keeps
+   * the times the guards read (lastDataAt, partialSince, lastValidAt); a
+   * client leaves it unset and pays nothing.
+   */
+  readonly now?: () => number;
 }
+
+/** Resolves after the current turn of the event loop (the check phase, after poll has read sockets). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const State = { OPEN: 0, CLOSING: 1, CLOSED: 2 } as const;
 type State = (typeof State)[keyof typeof State];
@@ -86,6 +106,14 @@ export class TcpConnection<Ctx = unknown> {
   private graceTimer: NodeJS.Timeout | null = null;
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
+  /** Data events so far: drain() watches it to see whether a turn brought more. */
+  private chunks = 0;
+  /** Frames decoded and frames the router handled (to tell when a chunk completed one). */
+  private frames = 0;
+  private validFrames = 0;
+  private lastData = -1;
+  private partialStart = -1;
+  private lastValid = -1;
 
   constructor(socket: Socket, id: number, owner: TcpConnectionOwner<Ctx>) {
     this.socket = socket;
@@ -102,6 +130,27 @@ export class TcpConnection<Ctx = unknown> {
     socket.on('error', this.onError);
     socket.once('end', this.onEnd);
     socket.once('close', this.onClose);
+    if (owner.now !== undefined) this.lastData = owner.now();
+  }
+
+  /** When bytes last arrived, or when the connection was accepted (-1 without the owner's clock). */
+  get lastDataAt(): number {
+    return this.lastData;
+  }
+
+  /** When the incomplete frame the decoder holds began, or -1 when it holds none (or without a clock). */
+  get partialSince(): number {
+    return this.partialStart;
+  }
+
+  /** When the last frame the router handled arrived, or -1 when none has (or without a clock). */
+  get lastValidAt(): number {
+    return this.lastValid;
+  }
+
+  /** Bytes of an incomplete frame held by the decoder. */
+  get partialBytes(): number {
+    return this.decoder.bufferedBytes;
   }
 
   /** Starts reading. Separate from the constructor so the owner's start hook runs before any dispatch. */
@@ -162,6 +211,27 @@ export class TcpConnection<Ctx = unknown> {
     return this.closedPromise;
   }
 
+  /**
+   * Reads and dispatches on until the socket has nothing more buffered, then
+   * closes gracefully. "Nothing more" is a whole turn of the event loop (one
+   * poll phase, where readable sockets are read) without a data event, or the
+   * peer's end. Bytes still in flight on the network are not waited for; an
+   * incomplete frame left at the end is dropped with the connection.
+   */
+  async drain(): Promise<void> {
+    if (this.state !== State.OPEN) return this.closedPromise;
+    // The first turn only starts the watch: drain() may have been called in
+    // the middle of a poll phase, after this socket's turn in it.
+    await nextTurn();
+    let seen = this.chunks;
+    for (;;) {
+      await nextTurn();
+      if (this.state !== State.OPEN || this.chunks === seen) break;
+      seen = this.chunks;
+    }
+    return this.close();
+  }
+
   /** Immediate close: pending output is discarded. */
   destroy(): void {
     if (this.state === State.CLOSED) return;
@@ -191,8 +261,12 @@ export class TcpConnection<Ctx = unknown> {
     if (this.state !== State.OPEN) return;
     const counters = this.owner.counters;
     counters.framesIn++;
+    this.frames++;
     const outcome = this.owner.router.dispatch(msgid, body, this);
-    if (outcome === DispatchOutcome.HANDLED) return;
+    if (outcome === DispatchOutcome.HANDLED) {
+      this.validFrames++;
+      return;
+    }
     if (outcome === DispatchOutcome.UNKNOWN_MSGID) counters.unknownMsgid++;
     else if (outcome === DispatchOutcome.BAD_BODY) counters.badBody++;
     else counters.handlerErrors++;
@@ -206,12 +280,28 @@ export class TcpConnection<Ctx = unknown> {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.state !== State.OPEN) return;
+    this.chunks++;
+    const frames = this.frames;
+    const valid = this.validFrames;
     const error = this.decoder.push(chunk);
-    if (error === null) return;
+    if (error === null) {
+      if (this.owner.now !== undefined) this.track(this.owner.now(), frames, valid);
+      return;
+    }
     this.owner.counters.badFrames++;
     this.warn('bad-frame', 'malformed frame header, closing connection', { err: error.message });
     this.destroy();
   };
+
+  /** Updates the guards' times after a chunk; `frames` and `valid` are the counts before it. */
+  private track(now: number, frames: number, valid: number): void {
+    this.lastData = now;
+    if (this.validFrames !== valid) this.lastValid = now;
+    // A partial frame's clock starts when it begins: at once when the chunk
+    // completed a frame and began the next, else only from none held.
+    if (this.decoder.bufferedBytes === 0) this.partialStart = -1;
+    else if (this.partialStart < 0 || this.frames !== frames) this.partialStart = now;
+  }
 
   private readonly onError = (err: Error): void => {
     // 'close' always follows; resets by the peer are routine, so only debug.
@@ -229,6 +319,8 @@ export class TcpConnection<Ctx = unknown> {
   };
 
   private readonly onClose = (): void => {
+    // Counted once, here, however the connection ended (peer's end, reset, frame timeout, shutdown).
+    if (this.decoder.bufferedBytes > 0) this.owner.counters.truncatedFrames++;
     this.state = State.CLOSED;
     if (this.graceTimer !== null) clearTimeout(this.graceTimer);
     this.graceTimer = null;
