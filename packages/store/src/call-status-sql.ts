@@ -27,3 +27,25 @@ export async function upsertCallStatus(conn: Connection, rows: readonly CallStat
   if (rows.length === 0) return;
   await conn.query(UPSERT_CALL_STATUS_SQL, [rows]);
 }
+
+/** Decimal digits of a non-negative integer below 2^32, or of a negative int32 with its sign. */
+function decimalLength(n: number): number {
+  let len = n < 0 ? 2 : 1;
+  for (let v = Math.abs(n); v >= 10; v = Math.floor(v / 10)) len++;
+  return len;
+}
+
+/**
+ * The bytes `row` adds to UPSERT_CALL_STATUS_SQL as mysql2 expands `VALUES ?`:
+ * `(m, c, ip, port, caller, succ, err, ts, 'o')` and the `, ` before the next
+ * row. ASCII only, so characters are bytes.
+ */
+export function callStatusRowBytes(row: CallStatusRow): number {
+  // Parentheses, eight ", " separators, the quoted overload flag, and the ", " between rows.
+  let n = 2 + 8 * 2 + 3 + 2;
+  for (let i = 0; i < 8; i++) n += decimalLength(row[i] as number);
+  return n;
+}
+
+/** The bytes of the upsert statement around its rows (the `?` replaced by them, less one row separator). */
+export const UPSERT_CALL_STATUS_FIXED_BYTES = UPSERT_CALL_STATUS_SQL.length - 1 - 2;

@@ -2,21 +2,37 @@
 // by the DNS, the reporter, the tools and the console so that no daemon
 // package imports another.
 
-export { mysqlSettingsFromConfig, describeMysql, MYSQL_DEFAULTS } from './mysql-settings.js';
+export {
+  mysqlSettingsFromConfig,
+  mysqlOptionsFromConfig,
+  describeMysql,
+  MYSQL_DEFAULTS,
+  MYSQL_RULES,
+} from './mysql-settings.js';
+export type { WithMysql } from './mysql-settings.js';
 export type { MysqlSettings } from './mysql-settings.js';
 export { findMysqlConfig } from './mysql-config-file.js';
 export type { FoundMysqlConfig } from './mysql-config-file.js';
 export { connectMysql, MysqlLink } from './mysql-link.js';
 export { changeRoutes, validateRouteEdit, describeRouteEdit } from './route-change.js';
 export type { RouteEdit, RouteEditResult, RouteChangeResult } from './route-change.js';
-export { upsertCallStatus, UPSERT_CALL_STATUS_SQL } from './call-status-sql.js';
+export {
+  callStatusRowBytes,
+  upsertCallStatus,
+  UPSERT_CALL_STATUS_FIXED_BYTES,
+  UPSERT_CALL_STATUS_SQL,
+} from './call-status-sql.js';
+export { readMaxAllowedPacket, setLockWaitTimeout } from './mysql-server-limits.js';
 export type { CallStatusRow } from './call-status-sql.js';
 export {
   classifyMysqlError,
+  isMysqlConnectionBroken,
+  isStatementTooLarge,
   isTransientMysqlError,
   MysqlErrorClass,
   mysqlErrorFields,
   ROW_ERRNOS,
+  STATEMENT_TOO_LARGE_ERRNOS,
   throttledMysqlError,
   TRANSIENT_CONNECTION_CODES,
   TRANSIENT_ERRNOS,

@@ -1,6 +1,8 @@
 // The config file a command-line tool reads its `[mysql]` section from.
 import { existsSync } from 'node:fs';
-import { Config } from '@lars/reactor';
+import { Config, isNonConfigVariable, nearest, readRules } from '@lars/reactor';
+import { ErrorCode, LarsError } from '@lars/wire';
+import { MYSQL_RULES } from './mysql-settings.js';
 
 /** A config the `[mysql]` settings come from, and a sentence saying where that was looked for. */
 export interface FoundMysqlConfig {
@@ -22,8 +24,27 @@ export function findMysqlConfig(
   env: Readonly<Record<string, string | undefined>>,
 ): FoundMysqlConfig {
   const vars = Object.keys(env)
-    .filter((k) => k.startsWith('LARS_MYSQL_') && !k.startsWith('LARS_MYSQL_ADMIN_') && env[k] !== undefined)
+    .filter((k) => k.startsWith('LARS_MYSQL_') && !isNonConfigVariable(k) && env[k] !== undefined)
     .sort();
+  const known = MYSQL_RULES.map((r) => Config.envName(r.section, r.key));
+  const unknown = vars.find((k) => !known.includes(k));
+  if (unknown !== undefined) {
+    throw new LarsError(
+      ErrorCode.BAD_CONFIG,
+      `environment ${unknown}: there is no [mysql] key of that name; the nearest is ${nearest(unknown, known)}`,
+    );
+  }
+  const found = locate(confFlag, env, vars);
+  // Range-checked here, where the callers report a bad setting, not first when connecting.
+  readRules(found.config, MYSQL_RULES);
+  return found;
+}
+
+function locate(
+  confFlag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  vars: readonly string[],
+): FoundMysqlConfig {
   const overrides = vars.length === 0 ? 'no LARS_MYSQL_* variables' : `overridden by ${vars.join(', ')}`;
   if (confFlag !== undefined)
     return { config: Config.load(confFlag, { env }), from: `--conf ${confFlag}, ${overrides}` };

@@ -62,9 +62,23 @@ export const ROW_ERRNOS = {
   4025: 'check constraint violated (MariaDB)',
 } as const;
 
+/**
+ * Server error numbers of a statement too big for the server (over its
+ * max_allowed_packet): the same statement fails again, smaller ones may not.
+ * The server closes the connection after 1153.
+ */
+export const STATEMENT_TOO_LARGE_ERRNOS = {
+  1153: "packet bigger than 'max_allowed_packet'",
+  1301: "result bigger than 'max_allowed_packet'",
+} as const;
+
 const transientCodes: ReadonlySet<string> = new Set(TRANSIENT_CONNECTION_CODES);
 const transientErrnos: ReadonlySet<number> = new Set(Object.keys(TRANSIENT_ERRNOS).map(Number));
 const rowErrnos: ReadonlySet<number> = new Set(Object.keys(ROW_ERRNOS).map(Number));
+
+const tooLargeErrnos: ReadonlySet<number> = new Set(Object.keys(STATEMENT_TOO_LARGE_ERRNOS).map(Number));
+/** Client and server error numbers after which the connection is gone (as opposed to a statement that failed on a live one). */
+const connectionGoneErrnos: ReadonlySet<number> = new Set([1053, 1153, 1927, 2002, 2003, 2006, 2013, 4031]);
 
 /** Causes looked through at most: a wrapper of a wrapper of the driver's error. */
 const MAX_CAUSE_DEPTH = 4;
@@ -96,6 +110,42 @@ export function classifyMysqlError(err: unknown): MysqlErrorClass {
     current = (current as { cause?: unknown }).cause;
   }
   return MysqlErrorClass.FATAL;
+}
+
+/** Walks `err` and its `cause` chain (and an AggregateError's first error) until `test` holds for one of them. */
+function someInChain(err: unknown, test: (e: Record<string, unknown>) => boolean): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH && typeof current === 'object' && current !== null; depth++) {
+    if (test(current as Record<string, unknown>)) return true;
+    current =
+      current instanceof AggregateError && current.errors.length > 0
+        ? current.errors[0]
+        : (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** True when the statement was too big for the server (STATEMENT_TOO_LARGE_ERRNOS): split it, never resend it as is. */
+export function isStatementTooLarge(err: unknown): boolean {
+  return someInChain(err, (e) => typeof e.errno === 'number' && tooLargeErrnos.has(e.errno));
+}
+
+/**
+ * True when the connection the call ran on is unusable afterwards (mysql2
+ * marks such errors `fatal`; a socket code, a communication SQLSTATE 08xxx,
+ * or a server or client errno that ends the session): open a new one. False
+ * for a statement that failed on a live connection (a lock wait, a refused
+ * row, a missing table), which can be kept.
+ */
+export function isMysqlConnectionBroken(err: unknown): boolean {
+  return someInChain(
+    err,
+    (e) =>
+      e.fatal === true ||
+      (typeof e.code === 'string' && transientCodes.has(e.code)) ||
+      (typeof e.sqlState === 'string' && e.sqlState.startsWith('08')) ||
+      (typeof e.errno === 'number' && connectionGoneErrnos.has(e.errno)),
+  );
 }
 
 /** True when retrying the same work later may succeed. */

@@ -22,15 +22,29 @@ export function connectMysql(s: MysqlSettings, connectTimeoutMs: number): Promis
 export class MysqlLink {
   private conn: Connection | null = null;
 
+  /**
+   * `onConnect` runs on every new connection before it is handed out (read
+   * server limits, set session variables); if it throws, the connection is
+   * destroyed and get() rethrows.
+   */
   constructor(
     private readonly settings: MysqlSettings,
     private readonly connectTimeoutMs: number,
+    private readonly onConnect?: (c: Connection) => Promise<void>,
   ) {}
 
   async get(): Promise<Connection> {
     if (this.conn === null) {
       const c = await connectMysql(this.settings, this.connectTimeoutMs);
       c.on('error', () => this.drop(c));
+      if (this.onConnect !== undefined) {
+        try {
+          await this.onConnect(c);
+        } catch (err) {
+          c.destroy();
+          throw err;
+        }
+      }
       this.conn = c;
     }
     return this.conn;
@@ -40,6 +54,17 @@ export class MysqlLink {
   drop(c: Connection): void {
     if (this.conn === c) this.conn = null;
     c.destroy();
+  }
+
+  /**
+   * Forgets `c` and tears its socket down at once. mysql2's destroy() only
+   * half-closes the socket, which stays open while the server is busy with
+   * a statement (waiting on a lock): a worker that gives up on a statement
+   * must not be kept alive by it. The server may still finish that statement.
+   */
+  abort(c: Connection): void {
+    this.drop(c);
+    (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   }
 
   /** Runs `work` on the connection; on failure drops it and rethrows. */
