@@ -1,4 +1,4 @@
-import { defineMetrics, TCP_SERVER_METRICS } from '@lars/reactor';
+import { defineMetrics, TCP_GUARD_METRICS, TCP_SERVER_METRICS } from '@lars/reactor';
 
 /**
  * The DNS's metrics, written once: `/stats` keys (what scripts read),
@@ -8,12 +8,17 @@ import { defineMetrics, TCP_SERVER_METRICS } from '@lars/reactor';
  */
 export const DNS_METRICS = defineMetrics({
   ...TCP_SERVER_METRICS,
+  ...TCP_GUARD_METRICS,
   checks: {
     name: 'checks_total',
     type: 'counter',
     help: 'Backend-loop rounds that reached MySQL.',
   },
-  requests: { name: 'requests_total', type: 'counter', help: 'GetRouteRequests answered.' },
+  requests: {
+    name: 'requests_total',
+    type: 'counter',
+    help: 'GetRouteRequests answered (a held one when the first table loads).',
+  },
   pushes: { name: 'pushes_total', type: 'counter', help: 'Route-change pushes sent to subscribed connections.' },
   pushFailures: {
     name: 'push_failures_total',
@@ -24,7 +29,7 @@ export const DNS_METRICS = defineMetrics({
   loadFailures: {
     name: 'load_failures_total',
     type: 'counter',
-    help: 'Backend-loop rounds that failed (MySQL down, a query failed, the loader died).',
+    help: 'Backend-loop rounds that failed (MySQL down or refusing the DNS, a query failed, the loader died), the schema check before the first load included.',
   },
   lastLoadMs: {
     name: 'last_load_seconds',
@@ -60,10 +65,20 @@ export const DNS_METRICS = defineMetrics({
   },
   subscribedKeys: { name: 'subscribed_keys', type: 'gauge', help: 'Routes with at least one subscribed connection.' },
   subscriptions: { name: 'subscriptions', type: 'gauge', help: 'Subscriptions: (route, connection) pairs.' },
+  subscriptionsExpired: {
+    name: 'subscriptions_expired_total',
+    type: 'counter',
+    help: 'Subscriptions ended by [dns] subscription_ttl: neither pulled nor pushed for that long.',
+  },
+  heldRequests: {
+    name: 'held_requests',
+    type: 'gauge',
+    help: 'GetRouteRequests held unanswered until the first route table loads (never answered empty).',
+  },
   mysqlUp: {
     name: 'mysql_up',
     type: 'gauge',
-    help: '1 when the last backend-loop round reached MySQL, else 0.',
+    help: '1 when the last attempt to reach MySQL (the schema check or a backend-loop round) succeeded, else 0.',
   },
   routeLoadSeconds: {
     name: 'route_load_seconds',

@@ -10,5 +10,5 @@ await runDaemon({
   defaultConfigFile: 'conf/lars_dns.conf',
   defaultStatsPort: 7788,
   // create, not start: /healthz and /readyz answer while the first table loads.
-  create: (config, logger) => new DnsServer({ ...dnsOptionsFromConfig(config), logger }),
+  create: (config, logger) => new DnsServer({ ...dnsOptionsFromConfig(config, (msg) => logger.warn(msg)), logger }),
 });

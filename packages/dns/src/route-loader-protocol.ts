@@ -1,5 +1,5 @@
 import type { HeartbeatSlot } from '@lars/reactor';
-import type { MysqlSettings } from '@lars/store';
+import type { MysqlErrorFields, MysqlSettings } from '@lars/store';
 import type { RouteKey } from './route-store.js';
 import type { TruncatedRoute } from './route-table.js';
 
@@ -40,4 +40,10 @@ export type CheckReply =
       loadMs: number;
     }
   | { type: 'unchanged'; seq: number; version: number }
-  | { type: 'failed'; seq: number; error: string };
+  | {
+      type: 'failed';
+      seq: number;
+      error: string;
+      /** What MySQL said (mysqlErrorFields), or null when the loader itself failed (it exited). */
+      mysql: MysqlErrorFields | null;
+    };

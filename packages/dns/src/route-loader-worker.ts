@@ -4,10 +4,11 @@
 // its connection (main owns the served version). It logs through its own
 // workerLogger() (component route-loader-worker): each failed round with the
 // MySQL code and errno, at most once per code per WARN_INTERVAL_MS (main logs
-// only that MySQL went away and came back), each load at debug.
+// each change of MySQL's state, from the error fields each failed reply
+// carries: mysql-state-log.ts), each load at debug.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Heartbeat, workerLogger } from '@lars/reactor';
-import { MysqlLink, throttledMysqlError } from '@lars/store';
+import { MysqlLink, mysqlErrorFields, throttledMysqlError } from '@lars/store';
 import { LogThrottle } from '@lars/wire';
 import type { CheckReply, CheckRequest, LoaderWorkerData } from './route-loader-protocol.js';
 import { buildRouteTable } from './route-table.js';
@@ -57,7 +58,8 @@ function check(req: CheckRequest): Promise<CheckReply> {
 function failed(req: CheckRequest, err: unknown): CheckReply {
   const fields = throttledMysqlError(err, throttle);
   if (fields !== null) log.warn({ ...fields, seq: req.seq }, 'route load round failed');
-  return { type: 'failed', seq: req.seq, error: err instanceof Error ? err.message : String(err) };
+  const what = mysqlErrorFields(err);
+  return { type: 'failed', seq: req.seq, error: what.message, mysql: what };
 }
 
 port.on('message', (req: CheckRequest) => {

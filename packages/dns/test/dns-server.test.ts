@@ -138,6 +138,9 @@ describe('DnsServer', () => {
     const { dns, port } = await startDns({ maxConn: 2 });
     const a = await client(port);
     const b = await client(port);
+    // Both have sent a valid frame, so neither can be displaced (dns-connection-guards.test.ts covers that).
+    await a.ask(601, 1);
+    await b.ask(602, 1);
     const extra = connect(port, '127.0.0.1');
     open.push({ close: async () => void extra.destroy() });
     await once(extra, 'close');

@@ -54,6 +54,11 @@ export class RouteClient {
     return answer;
   }
 
+  /** Sends GetRouteRequest without waiting for the answer (it lands in `answers`). */
+  pull(modid: number, cmdid: number): void {
+    this.client.send(MessageId.GetRouteRequest, { modid, cmdid });
+  }
+
   /** Resolves with the first answer for the key received from now on. */
   next(modid: number, cmdid: number, timeoutMs = 10_000): Promise<RouteAnswer> {
     return new Promise((resolve, reject) => {

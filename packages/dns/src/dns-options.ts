@@ -1,0 +1,47 @@
+import type { BackoffOptions, Logger, TcpGuardOptions } from '@lars/reactor';
+import type { MysqlSettings } from '@lars/store';
+import { SUBSCRIPTION_DEFAULTS } from './dns-subscriptions.js';
+
+/** DnsServer's options (dns-config.ts maps lars_dns.conf onto them); the DnsServer constructor passes the TCP ones to its TcpServer. */
+export interface DnsServerOptions extends TcpGuardOptions {
+  /** `[reactor] ip`: bind address (loopback by default). */
+  host?: string;
+  /** `[reactor] port`; 0 picks a free port. */
+  port?: number;
+  /** `[reactor] maxConn`: past it a new connection displaces a never-valid silent one, else it is closed (TcpServer). */
+  maxConn?: number;
+  /** Per-connection output bound (bytes); an agent that never reads is cut off past it. */
+  maxOutputBytes?: number;
+  mysql?: Partial<MysqlSettings>;
+  /** `[dns] check_interval`, ms: how often RouteVersion is read. */
+  checkIntervalMs?: number;
+  /** `[dns] reload_interval`, ms: full reload when the version has not moved for this long. */
+  reloadIntervalMs?: number;
+  /**
+   * `[dns] subscription_ttl`, ms: a subscription ends this long after the
+   * later of its connection's last pull of the route and the last push sent
+   * to it (dns-subscriptions.ts). At least 3 x the agents' update_timeout.
+   */
+  subscriptionTtlMs?: number;
+  /** MySQL connect timeout of the loader, ms. */
+  connectTimeoutMs?: number;
+  /** Retry pacing while MySQL is down. */
+  backoff?: BackoffOptions;
+  /** Thread liveness (`/healthz`): how often main and the loader beat, and how long a silent one counts as alive. */
+  heartbeat?: { intervalMs?: number; deadAfterMs?: number };
+  /** prom-client's process and Node.js metrics on `/metrics` (tests that build many servers turn them off). */
+  defaultMetrics?: boolean;
+  logger?: Logger;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 7778,
+  maxConn: 1024,
+  maxOutputBytes: 8 * 1024 * 1024,
+  checkIntervalMs: 1000,
+  reloadIntervalMs: 10_000,
+  subscriptionTtlMs: SUBSCRIPTION_DEFAULTS.ttlMs,
+  connectTimeoutMs: 5000,
+  backoff: { initialMs: 200, maxMs: 10_000, factor: 2, jitter: 0.2 },
+} as const;
