@@ -1,4 +1,4 @@
-import { defineMetrics, TCP_SERVER_METRICS } from '@lars/reactor';
+import { defineMetrics, TCP_GUARD_METRICS, TCP_SERVER_METRICS } from '@lars/reactor';
 
 /**
  * Upper bounds (seconds) of batch_write_seconds: a multi-row upsert on a
@@ -27,6 +27,7 @@ const range = (b: readonly number[], unit: string) => `${b[0]}${unit} .. ${b[b.l
  */
 export const REPORTER_METRICS = defineMetrics({
   ...TCP_SERVER_METRICS,
+  ...TCP_GUARD_METRICS,
   requests: { name: 'requests_total', type: 'counter', help: 'ReportStatusRequests received.' },
   rowsReceived: {
     name: 'rows_received_total',
@@ -43,12 +44,37 @@ export const REPORTER_METRICS = defineMetrics({
     type: 'counter',
     help: 'Requests not queued because the writer that owns their route has exited.',
   },
+  rowsRejected: {
+    name: 'rows_rejected_total',
+    type: 'counter',
+    help: 'Rows dropped because they cannot be stored: rows_rejected_port_total plus rows_refused_by_mysql_total.',
+  },
+  rowsRejectedPort: {
+    name: 'rows_rejected_port_total',
+    type: 'counter',
+    help: 'Rows dropped when decoded: a negative port (ServerCallStatus.port is INT UNSIGNED).',
+  },
+  rowsRefusedByMysql: {
+    name: 'rows_refused_by_mysql_total',
+    type: 'counter',
+    help: 'Rows MySQL refused on their own (a row-level error, isolated by splitting the statement): dropped.',
+  },
   rowsWritten: { name: 'rows_written_total', type: 'counter', help: 'Rows upserted into ServerCallStatus.' },
-  batches: { name: 'batches_total', type: 'counter', help: 'Multi-row upserts MySQL took.' },
+  rowsUnwritten: {
+    name: 'rows_unwritten_total',
+    type: 'counter',
+    help: "Rows still in a writer's batch or queue at the close deadline (`[reporter] close_timeout`): lost.",
+  },
+  batches: { name: 'batches_total', type: 'counter', help: 'Multi-row upsert statements MySQL took.' },
   batchFailures: {
     name: 'batch_failures_total',
     type: 'counter',
-    help: 'Upsert attempts that failed (the batch is retried with backoff until MySQL takes it).',
+    help: 'Upsert statements that failed: retried with backoff (transient or setup errors) or split to isolate refused rows.',
+  },
+  statementSplits: {
+    name: 'statement_splits_total',
+    type: 'counter',
+    help: "Batches cut into several statements to keep each under the byte budget (the server's max_allowed_packet).",
   },
   drops: {
     name: 'requests_dropped_total',
@@ -84,7 +110,24 @@ export const REPORTER_METRICS = defineMetrics({
   mysqlUp: {
     name: 'mysql_up',
     type: 'gauge',
-    help: "0 when some writer's last batch failed, else 1 (also before any batch).",
+    help: 'Every writer has an open MySQL connection (0 while one cannot connect or has not yet).',
+  },
+  writersFailing: {
+    name: 'writers_failing',
+    type: 'gauge',
+    help: 'Writers retrying a batch MySQL did not take (a lock wait, a missing table, a lost connection).',
+  },
+  maxAllowedPacket: {
+    name: 'mysql_max_allowed_packet_bytes',
+    type: 'gauge',
+    label: 'writer',
+    help: "The server's max_allowed_packet, read by each writer at its last connect (0 before any).",
+  },
+  statementBudget: {
+    name: 'statement_budget_bytes',
+    type: 'gauge',
+    label: 'writer',
+    help: "Each writer's byte budget for one statement: max_allowed_packet less 1 KiB, or the configured max_statement_bytes if smaller.",
   },
   batchWriteSeconds: {
     name: 'batch_write_seconds',
