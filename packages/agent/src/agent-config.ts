@@ -1,50 +1,107 @@
-import type { Config, TcpAddress } from '@lars/reactor';
-import { ErrorCode, LarsError } from '@lars/wire';
+import {
+  type Config,
+  type ConfigRule,
+  type ConfigSchema,
+  type ConfigValues,
+  type ConfigWarn,
+  hostRule,
+  integerRule,
+  listRule,
+  msRule,
+  peerPortRule,
+  readDaemonConfig,
+  STATS_RULES,
+  sharedRules,
+  stringRule,
+  type TcpAddress,
+} from '@lars/reactor';
+import { MAX_FRAME_BYTES } from '@lars/wire';
 import type { AgentOptions } from './agent.js';
-import { loadBalanceConfigFromConfig } from './load-balance-config.js';
+import { LOAD_BALANCE_RULES } from './load-balance-config.js';
+import { DEFAULT_DNS_ADDRESS, DEFAULT_REPORTER_ADDRESS } from './peer-defaults.js';
 
-/**
- * `[section] addrs = host:port, host:port` when present, else the original's
- * `[section] ip` and `port`.
- */
-function addresses(config: Config, section: string, defaultPort: number): TcpAddress[] {
-  const list = config.getStringList(section, 'addrs', []);
-  if (list.length === 0) {
-    return [
-      { host: config.getString(section, 'ip', '127.0.0.1'), port: config.getNumber(section, 'port', defaultPort) },
-    ];
-  }
-  return list.map((item) => {
-    const m = /^(.+):(\d{1,5})$/.exec(item);
-    const port = m === null ? NaN : Number(m[2]);
-    if (m === null || port < 1 || port > 65535) {
-      throw new LarsError(
-        ErrorCode.BAD_CONFIG,
-        `${config.source}: [${section}] addrs: ${JSON.stringify(item)} is not host:port`,
-      );
-    }
-    return { host: m[1], port };
-  });
+// The shared rule lists set fields AgentOptions must have (HasFields, checked per list).
+const shared = sharedRules<AgentOptions>();
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** An item of `addrs`: `host:port`, the port 1..65535. */
+function hostPort(text: string): { item: TcpAddress } | { why: string } {
+  const m = /^([A-Za-z0-9.:_%-]+):(\d{1,5})$/.exec(text);
+  const port = m === null ? Number.NaN : Number(m[2]);
+  if (m === null || port < 1 || port > 65535) return { why: 'is not host:port with a port 1..65535' };
+  return { item: { host: m[1], port } };
+}
+
+const ADDRS_RANGE = 'host:port, host:port, ... (ports 1..65535)';
+
+/** `ip`, `port` and `addrs` of a peer section; agentOptionsFromConfig turns them into one address list. */
+function peerRules(section: 'dnsserver' | 'reporter'): ConfigRule<AgentOptions>[] {
+  return [
+    hostRule(section, 'ip', null),
+    peerPortRule(section, 'port', null),
+    listRule(section, 'addrs', null, ADDRS_RANGE, hostPort),
+  ];
 }
 
 /**
- * AgentOptions from lars_lb_agent.conf: the original's `[reporter] ip, port`,
- * `[dnsserver] ip, port` and `[loadbalance]` keys (an original file works
- * unchanged), plus `addrs` lists for several DNS servers / reporters,
- * `[agent] ip, base_port` and `[reporter] queue_bytes`. The caller address
- * is the original's `[loadbalance] local_ip`, this machine's first
- * non-internal IPv4 when it is not set.
+ * lars_lb_agent.conf, every key the agent reads (docs/configuration.md "LB
+ * agent"): the original's `[reporter]`, `[dnsserver]` and `[loadbalance]`
+ * (load-balance-config.ts), Lars-TS's `addrs`, `[agent]` and timeouts, and
+ * `[stats]`.
  */
-export function agentOptionsFromConfig(config: Config): AgentOptions {
-  // The original's key for the address reported as `caller`.
-  const caller = config.getString('loadbalance', 'local_ip', '');
-  return {
-    host: config.getString('agent', 'ip', '127.0.0.1'),
-    basePort: config.getNumber('agent', 'base_port', 8888),
-    dns: addresses(config, 'dnsserver', 7778),
-    reporters: addresses(config, 'reporter', 7779),
-    loadBalance: loadBalanceConfigFromConfig(config),
-    caller: caller === '' ? undefined : caller,
-    reportQueueBytes: config.getNumber('reporter', 'queue_bytes', 4 * 1024 * 1024),
-  };
+export const AGENT_CONFIG: ConfigSchema<AgentOptions> = {
+  daemon: 'lars-agent',
+  rules: [
+    ...peerRules('dnsserver'),
+    msRule('dnsserver', 'pull_timeout_ms', 'pullTimeoutMs', 1),
+    ...peerRules('reporter'),
+    // ReportQueue's floor, two frames of the largest size; 1 GiB is far past any sensible backlog.
+    integerRule('reporter', 'queue_bytes', 'reportQueueBytes', 2 * MAX_FRAME_BYTES, 2 ** 30),
+    msRule('reporter', 'stall_timeout_ms', 'reporterStallTimeoutMs', 0, 'never'),
+    msRule('reporter', 'resend_grace_ms', 'reportGraceMs', 0),
+    ...shared(LOAD_BALANCE_RULES, true),
+    // The original's key for the address reported as `caller`; empty: this machine's first non-internal IPv4.
+    stringRule('loadbalance', 'local_ip', 'caller', 'an IPv4 dotted quad, or empty', (v) => v === '' || IPV4.test(v)),
+    integerRule('loadbalance', 'max_routes', 'maxRoutes', 1, 0x7fffffff),
+    integerRule('loadbalance', 'pull_rate', 'pullRatePerSecond', 1),
+    hostRule('agent', 'ip', 'host'),
+    // The three UDP ports are base_port, +1, +2; 0: any free ports.
+    integerRule('agent', 'base_port', 'basePort', 0, 65533),
+    ...shared(STATS_RULES, true),
+  ],
+  // The reporter daemon's `[reporter]` keys, so one shell's LARS_REPORTER_* can set both.
+  otherDaemonKeys: {
+    reporter: ['db_thread_cnt', 'batch_size', 'close_timeout', 'max_statement_bytes', 'lock_wait_timeout'],
+  },
+};
+
+/**
+ * `[section] addrs` when present, else the original's `ip` and `port` (a
+ * missing one from the default address), else nothing: the Agent's default.
+ */
+function addresses(values: ConfigValues, section: string, fallback: TcpAddress): TcpAddress[] | undefined {
+  const list = values.get(`${section} addrs`) as TcpAddress[] | undefined;
+  if (list !== undefined && list.length > 0) return list;
+  const host = values.get(`${section} ip`) as string | undefined;
+  const port = values.get(`${section} port`) as number | undefined;
+  if (host === undefined && port === undefined) return undefined;
+  return [{ host: host ?? fallback.host, port: port ?? fallback.port }];
+}
+
+/**
+ * AgentOptions from lars_lb_agent.conf: only the keys present (the Agent's
+ * DEFAULTS give the rest); an unknown section, key or LARS_ variable, or a
+ * value out of its range, is a LARS_BAD_CONFIG error naming it. When `addrs`
+ * is set, `ip` and `port` of that section are checked but not used.
+ */
+export function agentOptionsFromConfig(config: Config, warn?: ConfigWarn): AgentOptions {
+  const { options, values } = readDaemonConfig(config, AGENT_CONFIG, warn);
+  const out: AgentOptions = { ...options };
+  const dns = addresses(values, 'dnsserver', DEFAULT_DNS_ADDRESS);
+  const reporters = addresses(values, 'reporter', DEFAULT_REPORTER_ADDRESS);
+  if (dns !== undefined) out.dns = dns;
+  if (reporters !== undefined) out.reporters = reporters;
+  if (out.caller === '') delete out.caller;
+  return out;
 }

@@ -14,6 +14,7 @@ import { publishWorkerCounters, type AgentCoreCounters, type WorkerCounter } fro
 import { keyedRecord, ToMain, ToWorker } from './agent-protocol.js';
 import type { LoadBalanceConfig } from './load-balance-config.js';
 import { RouteBook } from './route-book.js';
+import type { RouteBudget } from './route-budget.js';
 
 /** Where the core sends a reply: the sender of the request (a UdpReplyTarget in the worker). */
 export interface AgentReplyTarget {
@@ -62,6 +63,8 @@ export interface AgentCoreOptions {
   latencySampleEvery?: number;
   /** The wall clock of the load-balancing state, ms (a fake one in tests). */
   now?: () => number;
+  /** Slots for new routes, shared by the agent's workers (maxRoutes); unlimited when absent. */
+  routeBudget?: RouteBudget;
 }
 
 /**
@@ -133,6 +136,7 @@ export class AgentCore {
           ),
       },
       options.caller,
+      options.routeBudget,
     );
   }
 
@@ -227,7 +231,10 @@ export class AgentCore {
     publishWorkerCounters(target, this.index, { book: this.book.counters, udp, core: this.counters });
   }
 
-  private send(record: Uint8Array): void {
-    if (!this.toMain(record)) this.counters.outputRefused++;
+  /** False (counted) when the main thread's queue refused the record. */
+  private send(record: Uint8Array): boolean {
+    if (this.toMain(record)) return true;
+    this.counters.outputRefused++;
+    return false;
   }
 }

@@ -70,6 +70,11 @@ export const WORKER_COUNTERS = [
   { name: 'reportsUnknownRoute', from: 'book', help: 'Reports for a route not held (dropped).' },
   { name: 'reportsUnknownHost', from: 'book', help: 'Reports for a host the route does not hold (dropped).' },
   { name: 'pulls', from: 'book', help: 'GetRouteRequests handed to the main thread for the DNS.' },
+  {
+    name: 'routesOverLimit',
+    from: 'book',
+    help: 'get_host/get_route for an unknown key answered NOEXIST with no state: maxRoutes routes held.',
+  },
   { name: 'responsesIgnored', from: 'book', help: 'GetRouteResponses for a key not held (ignored).' },
   { name: 'routes', from: 'book', type: 'gauge', help: 'Routes held now.' },
   { name: 'routesForgotten', from: 'book', help: 'Routes dropped after 10 x update_timeout unused.' },

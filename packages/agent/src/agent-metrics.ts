@@ -51,7 +51,22 @@ export const AGENT_METRICS = defineMetrics({
   pullsRefused: {
     name: 'pulls_refused_total',
     type: 'counter',
-    help: 'Pulls not sent because no DNS link was up (every key is pulled again on connect).',
+    help: 'Pulls not sent at once: no DNS link was up (every route is pulled again on connect), or the link refused it (it waits and is retried).',
+  },
+  pullsPending: {
+    name: 'pulls_pending',
+    type: 'gauge',
+    help: 'Pulls waiting for their turn (pullRatePerSecond) or for the link to take them, one per key.',
+  },
+  pullsUnanswered: {
+    name: 'pulls_unanswered',
+    type: 'gauge',
+    help: 'Pulls sent on the current DNS link not yet answered by a GetRouteResponse for their key.',
+  },
+  dnsFailovers: {
+    name: 'dns_failovers_total',
+    type: 'counter',
+    help: 'DNS links dropped because a pull went unanswered past pullTimeoutMs; the next address is tried.',
   },
   routesIn: { name: 'routes_in_total', type: 'counter', help: 'GetRouteResponses (replies and pushes) from the DNS.' },
   routesRefused: {
@@ -63,7 +78,7 @@ export const AGENT_METRICS = defineMetrics({
   reportsSent: {
     name: 'reports_sent_total',
     type: 'counter',
-    help: 'ReportStatusRequests sent or queued to a reporter.',
+    help: 'ReportStatusRequests handed to a reporter link (queued there, written as its connection drains).',
   },
   reportsRefused: {
     name: 'reports_refused_total',
@@ -94,12 +109,12 @@ export const AGENT_METRICS = defineMetrics({
   reportQueueFrames: {
     name: 'report_queue_frames',
     type: 'gauge',
-    help: 'Report snapshots queued for reporters that are down, all reporters.',
+    help: 'Report snapshots waiting to be written (reporter down or not draining, or to be resent), all reporters.',
   },
   reportsDropped: {
     name: 'reports_dropped_total',
     type: 'counter',
-    help: 'Queued report snapshots dropped, oldest first, past reportQueueBytes, all reporters.',
+    help: 'Report snapshots given up unconfirmed, all reporters: overflow past reportQueueBytes plus those left waiting at close.',
   },
   workersAlive: { name: 'workers_alive', type: 'gauge', help: 'UDP worker threads running (3 when healthy).' },
   dnsLinkUp: {
@@ -130,13 +145,43 @@ export const AGENT_METRICS = defineMetrics({
     name: 'reporter_link_queue_frames',
     type: 'gauge',
     label: 'peer',
-    help: 'Per configured reporter address: report snapshots queued while it is down.',
+    help: 'Per configured reporter address: report snapshots waiting to be written (first time or again).',
+  },
+  reporterLinkUnconfirmedFrames: {
+    name: 'reporter_link_unconfirmed_frames',
+    type: 'gauge',
+    label: 'peer',
+    help: 'Per configured reporter address: snapshots written to the live connection, not yet confirmed (in flight; resent if it closes).',
   },
   reporterLinkDropped: {
     name: 'reporter_link_reports_dropped_total',
     type: 'counter',
     label: 'peer',
-    help: 'Per configured reporter address: queued snapshots dropped, oldest first.',
+    help: 'Per configured reporter address: snapshots given up unconfirmed (overflow, plus those left waiting at close).',
+  },
+  reporterLinkOverflow: {
+    name: 'reporter_link_overflow_total',
+    type: 'counter',
+    label: 'peer',
+    help: 'Per configured reporter address: waiting snapshots dropped, oldest first, to stay within reportQueueBytes.',
+  },
+  reporterLinkResends: {
+    name: 'reporter_link_resends_total',
+    type: 'counter',
+    label: 'peer',
+    help: 'Per configured reporter address: snapshots written again because the connection they were written to closed within reportGraceMs.',
+  },
+  reporterLinkConfirmed: {
+    name: 'reporter_link_confirmed_total',
+    type: 'counter',
+    label: 'peer',
+    help: 'Per configured reporter address: snapshots confirmed (in the kernel, connection up reportGraceMs after) and released.',
+  },
+  reporterLinkStalls: {
+    name: 'reporter_link_stalls_total',
+    type: 'counter',
+    label: 'peer',
+    help: 'Per configured reporter address: connections declared dead because their output did not shrink for reporterStallTimeoutMs.',
   },
   getHostSeconds: {
     name: 'get_host_seconds',

@@ -6,7 +6,7 @@ import type { HeartbeatSlot } from '@lars/reactor';
  *
  * main -> worker
  *   ROUTE          [1][GetRouteResponse body]   a DNS reply or push, to the worker owning its key
- *   DNS_CONNECTED  [2]                          broadcast: re-subscribe every tracked key
+ *   DNS_CONNECTED  [2]                          broadcast: re-subscribe every tracked key (main paces the pulls)
  *   STOP_HEARTBEAT [3]                          test hook: the worker stops beating (/healthz turns 503)
  * worker -> main
  *   PULL           [1][modid i32][cmdid i32]    send GetRouteRequest to the DNS
@@ -50,6 +50,10 @@ export interface AgentWorkerData {
   caller: number;
   /** SharedCounters over WORKER_COUNTER_NAMES (agent-counters.ts), one row per worker. */
   counters: SharedArrayBuffer;
+  /** SharedRouteBudget (route-budget.ts) of the whole agent: routes held over every worker. */
+  routeBudget: SharedArrayBuffer;
+  /** AgentOptions.maxRoutes: the budget's limit. */
+  maxRoutes: number;
   /** SharedHistogram of get_host service times, one row per worker. */
   getHostLatency: SharedArrayBuffer;
   /** AgentCoreOptions.latencySampleEvery. */

@@ -19,6 +19,7 @@ import { AgentCore } from './agent-core.js';
 import { WORKER_COUNTER_NAMES } from './agent-counters.js';
 import { ToWorker, type AgentWorkerData } from './agent-protocol.js';
 import type { LoadBalanceConfig } from './load-balance-config.js';
+import { SharedRouteBudget } from './route-budget.js';
 
 const { index, data } = poolWorkerContext();
 const options = data as AgentWorkerData;
@@ -34,6 +35,7 @@ const core = new AgentCore({
   toMain: poolWorkerSend(),
   latency: SharedHistogram.attach(options.getHostLatency),
   latencySampleEvery: options.latencySampleEvery,
+  routeBudget: SharedRouteBudget.attach(options.routeBudget, options.maxRoutes),
 });
 
 // A UdpReplyTarget is an AgentReplyTarget (sendRaw to the datagram's sender).

@@ -3,17 +3,14 @@ import { AGENT_PORTS, agentPortIndex, decodeBody, ipToInt, MessageId } from '@la
 import {
   DaemonMetrics,
   FullPolicy,
-  HashRing,
   Heartbeat,
   HeartbeatBoard,
   healthReport,
   readDaemonPackageInfo,
-  routeKey,
   SharedCounters,
   SharedHistogram,
-  TcpClient,
+  type TcpClient,
   ThreadPool,
-  WhileDisconnected,
   type BackoffOptions,
   type DaemonHealth,
   type HealthReport,
@@ -39,6 +36,7 @@ import {
   type WorkerStatsKey,
 } from './agent-counters.js';
 import { AGENT_METRICS } from './agent-metrics.js';
+import { ReportLinks } from './report-links.js';
 import {
   DNS_CONNECTED_RECORD,
   recordKey,
@@ -47,7 +45,10 @@ import {
   ToMain,
   type AgentWorkerData,
 } from './agent-protocol.js';
+import { checkPullOptions, DnsLink } from './dns-link.js';
 import { LOAD_BALANCE_DEFAULTS, type LoadBalanceConfig } from './load-balance-config.js';
+import { DEFAULT_DNS_ADDRESS, DEFAULT_REPORTER_ADDRESS, peerName } from './peer-defaults.js';
+import { DEFAULT_MAX_ROUTES, SharedRouteBudget } from './route-budget.js';
 
 export interface AgentOptions {
   /** UDP bind address; loopback by default (the agent serves its own machine). */
@@ -63,6 +64,32 @@ export interface AgentOptions {
   caller?: string;
   /** Report snapshots kept per reporter while it is down (bytes); past it the oldest are dropped and counted. */
   reportQueueBytes?: number;
+  /**
+   * A snapshot written to a reporter connection leaves the queue only once
+   * its bytes are in the kernel and the connection then stayed up this long
+   * (ms; 2000 by default, [reporter] resend_grace_ms); if it closes first, the
+   * snapshot is sent again, in order, on the next connection (report-queue.ts).
+   */
+  reportGraceMs?: number;
+  /**
+   * A reporter connection whose output has not shrunk for this long (ms;
+   * 10000 by default, 0 = never, [reporter] stall_timeout_ms) is declared
+   * dead: destroyed, reconnected, its unconfirmed snapshots resent.
+   */
+  reporterStallTimeoutMs?: number;
+  /**
+   * A pull the DNS has not answered within this long (ms) marks the DNS link
+   * dead: the agent drops it, connects to the next `dns` address and
+   * re-subscribes every route ([dnsserver] pull_timeout_ms).
+   */
+  pullTimeoutMs?: number;
+  /**
+   * Routes held over all three workers ([loadbalance] max_routes); past it a
+   * get_host for an unknown key answers NOEXIST and keeps no state (counted).
+   */
+  maxRoutes?: number;
+  /** GetRouteRequests sent to the DNS per second at most, new keys and re-pulls alike ([loadbalance] pull_rate). */
+  pullRatePerSecond?: number;
   /** Reconnect pacing of the DNS and reporter clients (exponential, jittered, capped). */
   backoff?: BackoffOptions;
   /** Each thread-pool queue (main <-> worker), bytes, a power of two. */
@@ -81,9 +108,9 @@ export interface AgentOptions {
 const DEFAULTS = {
   host: '127.0.0.1',
   basePort: 8888,
-  dns: [{ host: '127.0.0.1', port: 7778 }],
-  reporters: [{ host: '127.0.0.1', port: 7779 }],
-  reportQueueBytes: 4 * 1024 * 1024,
+  dns: [DEFAULT_DNS_ADDRESS],
+  reporters: [DEFAULT_REPORTER_ADDRESS],
+  maxRoutes: DEFAULT_MAX_ROUTES,
   backoff: { initialMs: 100, maxMs: 10_000, factor: 2, jitter: 0.3 },
   queueBytes: 4 * 1024 * 1024,
   statsIntervalMs: 250,
@@ -94,9 +121,6 @@ const VERSION = readDaemonPackageInfo(new URL('../package.json', import.meta.url
 /** The threads /healthz reports: main, then one per UDP worker (index = port offset). */
 const THREADS = ['main', ...Array.from({ length: AGENT_PORTS }, (_, i) => `worker${i}`)] as const;
 type ThreadName = (typeof THREADS)[number];
-
-/** `host:port`, the `peer` label of an outbound link. */
-const peerName = (a: TcpAddress) => `${a.host}:${a.port}`;
 
 /** Agent.stats(): the `/stats` values with each worker counter summed over the workers. */
 export type AgentStats = Omit<MetricValues<typeof AGENT_METRICS>, WorkerStatsKey> & Record<WorkerStatsKey, number>;
@@ -134,10 +158,12 @@ export class Agent {
   /** Throttles warnings a peer can trigger (an undecodable route response). */
   private readonly warnings: LogThrottle;
   private readonly pool: ThreadPool;
+  /** The DNS TcpClient, pull pacing and pull deadline; `dns` is its client. */
+  private readonly dnsLink: DnsLink;
   private readonly dns: TcpClient;
-  private readonly reporters: TcpClient[];
-  private readonly reporterRing: HashRing<number>;
-  private readonly reporterAddresses: readonly TcpAddress[];
+  /** Routes held over every worker (maxRoutes), shared with them. */
+  private readonly routeBudget: SharedRouteBudget;
+  private readonly reporters: ReportLinks;
   private readonly workerCounters: SharedCounters<WorkerCounter>;
   private readonly latency: SharedHistogram;
   private readonly threads: HeartbeatBoard<ThreadName>;
@@ -146,8 +172,6 @@ export class Agent {
   /** Connections made per configured DNS address (the TcpClient counts them over all of them). */
   private readonly dnsConnectsByPeer: Map<string, number>;
   private readonly counters = {
-    pullsSent: 0,
-    pullsRefused: 0,
     routesIn: 0,
     routesRefused: 0,
     badRoutes: 0,
@@ -173,11 +197,13 @@ export class Agent {
     this.caller = options.caller ?? localIpv4();
     const callerInt = ipToInt(this.caller);
     this.logger = (options.logger ?? silentLogger()).child({ component: 'agent' });
+    const loadBalance: LoadBalanceConfig = { ...LOAD_BALANCE_DEFAULTS, ...options.loadBalance };
+    // Before any thread starts.
+    checkPullOptions(options, loadBalance.updateTimeoutMs, this.logger);
     this.warnings = new LogThrottle(WARN_INTERVAL_MS);
     const backoff = { ...DEFAULTS.backoff, ...options.backoff };
 
     this.dnsAddresses = dnsAddresses;
-    this.reporterAddresses = reporterAddresses;
     this.dnsConnectsByPeer = new Map(dnsAddresses.map((a) => [peerName(a), 0]));
     this.workerCounters = SharedCounters.create(AGENT_PORTS, WORKER_COUNTER_NAMES);
     this.latency = SharedHistogram.create(AGENT_PORTS);
@@ -192,13 +218,17 @@ export class Agent {
       defaultMetrics: options.defaultMetrics,
     });
     this.health = { live: () => healthReport(this.threads.check()), ready: () => this.readiness() };
+    const maxRoutes = options.maxRoutes ?? DEFAULTS.maxRoutes;
+    this.routeBudget = SharedRouteBudget.create(maxRoutes);
     const workerData: AgentWorkerData = {
       host: options.host ?? DEFAULTS.host,
       basePort: this.basePort,
-      loadBalance: { ...LOAD_BALANCE_DEFAULTS, ...options.loadBalance },
+      loadBalance,
       caller: callerInt,
       counters: this.workerCounters.buffer,
       getHostLatency: this.latency.buffer,
+      routeBudget: this.routeBudget.buffer,
+      maxRoutes,
       latencySampleEvery: options.getHostLatencySampleEvery,
       statsIntervalMs: options.statsIntervalMs ?? DEFAULTS.statsIntervalMs,
       heartbeats: Array.from({ length: AGENT_PORTS }, (_, i) => this.threads.slot(`worker${i}`)),
@@ -215,11 +245,11 @@ export class Agent {
 
     const dnsRouter = new MessageRouter<TcpConnection>({ logger: options.logger });
     dnsRouter.onRaw(MessageId.GetRouteResponse, this.onRoute);
-    this.dns = new TcpClient(dnsRouter, {
+    this.dnsLink = new DnsLink(dnsRouter, {
       addresses: dnsAddresses,
       backoff,
-      // A pull that cannot be sent is not lost: every key is pulled again when the DNS connects.
-      whileDisconnected: WhileDisconnected.REJECT,
+      pullTimeoutMs: options.pullTimeoutMs,
+      pullRatePerSecond: options.pullRatePerSecond,
       onConnect: (conn) => {
         const peer = peerName(this.dns.address);
         this.dnsConnectsByPeer.set(peer, (this.dnsConnectsByPeer.get(peer) ?? 0) + 1);
@@ -229,23 +259,15 @@ export class Agent {
       onClose: (conn) => this.logger.warn({ dns: conn.peer }, 'DNS connection lost; answering from the routes held'),
       logger: options.logger,
     });
-    this.reporters = reporterAddresses.map(
-      (address) =>
-        new TcpClient(new MessageRouter<TcpConnection>({ logger: options.logger }), {
-          ...address,
-          backoff,
-          whileDisconnected: WhileDisconnected.DROP_OLDEST,
-          maxQueuedBytes: options.reportQueueBytes ?? DEFAULTS.reportQueueBytes,
-          maxOutputBytes: Math.max(8 * 1024 * 1024, options.reportQueueBytes ?? DEFAULTS.reportQueueBytes),
-          onConnect: (conn) => this.logger.info({ reporter: conn.peer }, 'connected to the reporter'),
-          onClose: (conn) => this.logger.warn({ reporter: conn.peer }, 'reporter connection lost; keeping snapshots'),
-          logger: options.logger,
-        }),
-    );
-    this.reporterRing = new HashRing(
-      reporterAddresses.map((_, i) => i),
-      { nodeKey: (i, replica) => `${reporterAddresses[i].host}:${reporterAddresses[i].port}#${replica}` },
-    );
+    this.dns = this.dnsLink.client;
+    // At-least-once, ordered, bounded (report-link.ts); REPORT_LINK_DEFAULTS hold the defaults.
+    this.reporters = new ReportLinks(reporterAddresses, {
+      reportQueueBytes: options.reportQueueBytes,
+      reportGraceMs: options.reportGraceMs,
+      reporterStallTimeoutMs: options.reporterStallTimeoutMs,
+      backoff,
+      logger: options.logger,
+    });
   }
 
   /** Waits until the three UDP ports are bound, then connects to the DNS and the reporters. */
@@ -259,8 +281,8 @@ export class Agent {
       await this.pool.close();
       throw err;
     }
-    this.dns.connect();
-    for (const r of this.reporters) r.connect();
+    this.dnsLink.connect();
+    this.reporters.connect();
     const ports = Array.from({ length: AGENT_PORTS }, (_, i) => this.basePort + i);
     this.logger.info({ ports, caller: this.caller }, 'agent serving');
     return { ports };
@@ -271,8 +293,8 @@ export class Agent {
     this.closing ??= (async () => {
       this.mainBeat.close();
       await this.pool.close();
-      await this.dns.close();
-      await Promise.all(this.reporters.map((r) => r.close()));
+      await this.dnsLink.close();
+      await this.reporters.close();
     })();
     return this.closing;
   }
@@ -292,28 +314,20 @@ export class Agent {
     const pool = this.pool.stats();
     const dns = this.dns.stats();
     const dnsPeer = dns.connected ? peerName(this.dns.address) : null;
-    const reporters = this.reporters.map((r) => r.stats());
-    const byReporter = (value: (s: (typeof reporters)[number]) => number) =>
-      Object.fromEntries(reporters.map((s, i) => [peerName(this.reporterAddresses[i]), value(s)]));
     return {
       ...workerCounterRows(w),
       badDatagrams: w.total('badFrames') + w.total('lengthMismatch'),
       ...this.counters,
+      ...this.dnsLink.stats(),
       requestsPerWorker: w.perRow('datagramsIn'),
       toWorkerQueueDepth: Object.fromEntries(pool.inputs.map((q, i) => [String(i), q.records])),
       toMainQueueDepth: Object.fromEntries(pool.outputs.map((q, i) => [String(i), q.records])),
       dnsConnected: dns.connected,
       dnsConnects: dns.connects,
-      reportersConnected: reporters.filter((r) => r.connected).length,
-      reportQueueFrames: reporters.reduce((n, r) => n + r.queuedFrames, 0),
-      reportsDropped: reporters.reduce((n, r) => n + r.droppedOldest, 0),
+      ...this.reporters.values(),
       workersAlive: pool.alive,
       dnsLinkUp: Object.fromEntries(this.dnsAddresses.map((a) => [peerName(a), peerName(a) === dnsPeer ? 1 : 0])),
       dnsLinkConnects: Object.fromEntries(this.dnsConnectsByPeer),
-      reporterLinkUp: byReporter((s) => (s.connected ? 1 : 0)),
-      reporterLinkConnects: byReporter((s) => s.connects),
-      reporterLinkQueueFrames: byReporter((s) => s.queuedFrames),
-      reporterLinkDropped: byReporter((s) => s.droppedOldest),
       getHostSeconds: Object.fromEntries(
         Array.from({ length: AGENT_PORTS }, (_, i) => [String(i), this.latency.rowSnapshot(i)]),
       ),
@@ -337,11 +351,7 @@ export class Agent {
           ? { ok: true, detail: `DNS link up to ${peerName(this.dns.address)}` }
           : { ok: false, detail: `no DNS link up (configured: ${configured})` },
       },
-      {
-        reporters: Object.fromEntries(
-          this.reporters.map((r, i) => [peerName(this.reporterAddresses[i]), r.stats().connected]),
-        ),
-      },
+      { reporters: this.reporters.connectedByPeer() },
     );
   }
 
@@ -367,13 +377,10 @@ export class Agent {
   private readonly onWorkerRecord = (_worker: number, record: Uint8Array): void => {
     const { modid, cmdid } = recordKey(record);
     if (record[0] === ToMain.PULL) {
-      const outcome = this.dns.send(MessageId.GetRouteRequest, { modid, cmdid });
-      if (outcome === 'sent') this.counters.pullsSent++;
-      else this.counters.pullsRefused++;
+      this.dnsLink.pull(modid, cmdid);
     } else if (record[0] === ToMain.REPORT) {
-      const reporter = this.reporters[this.reporterRing.get(routeKey(modid, cmdid)) ?? 0];
-      const outcome = reporter.sendRaw(MessageId.ReportStatusRequest, record.subarray(9));
-      if (outcome === 'sent' || outcome === 'queued') this.counters.reportsSent++;
+      // Queued on the route's link, written as its connection drains, kept until confirmed (report-link.ts).
+      if (this.reporters.send(modid, cmdid, record.subarray(9))) this.counters.reportsSent++;
       else this.counters.reportsRefused++;
     }
   };
@@ -390,6 +397,7 @@ export class Agent {
       return;
     }
     this.counters.routesIn++;
+    this.dnsLink.answered(key.modid, key.cmdid);
     if (!this.pool.sendTo(agentPortIndex(key.modid, key.cmdid), routeRecord(body))) this.counters.routesRefused++;
   };
 }

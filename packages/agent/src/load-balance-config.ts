@@ -1,5 +1,5 @@
-import { ErrorCode, LarsError, checkOption } from '@lars/wire';
-import type { Config } from '@lars/reactor';
+import { checkOption } from '@lars/wire';
+import { type Config, type ConfigRule, integerRule, msRule, numberRule, readRules, secondsRule } from '@lars/reactor';
 
 /**
  * The agent's load-balancing parameters (load-balancing.md "Configuration").
@@ -97,39 +97,37 @@ function valid(kind: Kind, value: number): boolean {
   }
 }
 
+/** Options that hold a `loadBalance` part (AgentOptions). */
+export interface WithLoadBalance {
+  loadBalance?: Partial<LoadBalanceConfig>;
+}
+
+function configRule(rule: Rule): ConfigRule<WithLoadBalance> {
+  const option = `loadBalance.${rule.field}` as const;
+  switch (rule.kind) {
+    case 'count':
+      return integerRule(SECTION, rule.key, option, 1);
+    case 'rate':
+      return numberRule(SECTION, rule.key, option, { min: 0, max: 1, exclusiveMin: true });
+    case 'seconds':
+      return secondsRule(SECTION, rule.key, option, 1);
+    case 'ms':
+      return msRule(SECTION, rule.key, option, 1);
+  }
+}
+
+/** `[loadbalance]`'s load-balancing keys as config rules (the agent's table includes them). */
+export const LOAD_BALANCE_RULES: readonly ConfigRule<WithLoadBalance>[] = RULES.map(configRule);
+
 /**
- * Reads `[loadbalance]` of lars_lb_agent.conf; a missing key takes its default,
- * a value that does not parse or is out of range is a LARS_BAD_CONFIG error
- * naming `[loadbalance] key`. Timeouts in seconds may be fractional.
+ * Reads `[loadbalance]` of lars_lb_agent.conf over LOAD_BALANCE_DEFAULTS; a
+ * value that does not parse or is out of range is a LARS_BAD_CONFIG error
+ * `file: [loadbalance] key = value` with the range. Timeouts in seconds may be
+ * fractional.
  */
 export function loadBalanceConfigFromConfig(config: Config): LoadBalanceConfig {
-  const out: Record<string, number> = {};
-  for (const rule of RULES) {
-    const fallback = LOAD_BALANCE_DEFAULTS[rule.field];
-    let value: number;
-    let shown: number;
-    switch (rule.kind) {
-      case 'count':
-      case 'ms':
-        value = shown = config.getNumber(SECTION, rule.key, fallback);
-        break;
-      case 'rate':
-        value = shown = config.getFloat(SECTION, rule.key, fallback);
-        break;
-      case 'seconds':
-        shown = config.getFloat(SECTION, rule.key, fallback / 1000);
-        value = Math.round(shown * 1000);
-        break;
-    }
-    if (!valid(rule.kind, value)) {
-      throw new LarsError(
-        ErrorCode.BAD_CONFIG,
-        `${config.source}: [${SECTION}] ${rule.key} = ${shown} ${WHY[rule.kind]}`,
-      );
-    }
-    out[rule.field] = value;
-  }
-  return Object.freeze(out as unknown as LoadBalanceConfig);
+  const present = readRules(config, LOAD_BALANCE_RULES).options.loadBalance;
+  return Object.freeze({ ...LOAD_BALANCE_DEFAULTS, ...present });
 }
 
 /**

@@ -10,7 +10,7 @@ await runDaemon({
   defaultConfigFile: 'conf/lars_lb_agent.conf',
   defaultStatsPort: 8898,
   async start(config, logger) {
-    const agent = new Agent({ ...agentOptionsFromConfig(config), logger });
+    const agent = new Agent({ ...agentOptionsFromConfig(config, (msg) => logger.warn(msg)), logger });
     await agent.start();
     return agent;
   },

@@ -6,11 +6,12 @@ import type { LoadBalanceConfig } from './load-balance-config.js';
 import type { LoadBalanceHost } from './load-balance-host.js';
 import { LoadBalance, RouteState } from './load-balance.js';
 import type { LoadBalanceEvents, PickResult } from './load-balance.js';
+import { UNLIMITED_ROUTES, type RouteBudget } from './route-budget.js';
 
 /** Where a RouteBook's messages go (the agent worker hands them to the main thread). */
 export interface RouteBookOutput {
-  /** Send GetRouteRequest(modid, cmdid) to the DNS. */
-  pull(modid: number, cmdid: number): void;
+  /** Send GetRouteRequest(modid, cmdid) to the DNS; false when refused (the book retries it every tick). */
+  pull(modid: number, cmdid: number): boolean;
   /** Send this ReportStatusRequest to the reporter. */
   report(req: ReportStatusRequest): void;
 }
@@ -36,8 +37,10 @@ export interface RouteBookCounters {
   reportsOk: number;
   reportsUnknownRoute: number;
   reportsUnknownHost: number;
-  /** GetRouteRequests handed to out.pull. */
+  /** GetRouteRequests handed to out.pull (a refused one counts again when retried). */
   pulls: number;
+  /** get_host / get_route calls for an unknown key answered with no state because the route budget (maxRoutes) is spent. */
+  routesOverLimit: number;
   /** GetRouteResponses for a key not tracked (ignored). */
   responsesIgnored: number;
   /** Routes held now. */
@@ -52,11 +55,26 @@ export interface RouteBookCounters {
 /** A route unused for this many update_timeouts is forgotten. */
 const FORGET_AFTER_UPDATE_TIMEOUTS = 10;
 
+/** What get_host answers for a key the budget has no room for: no route, no state. */
+const OVER_LIMIT: Readonly<GetHostResult> = Object.freeze({ ret: RetCode.NOEXIST, host: null });
+
+/** A held route: its LoadBalance plus when the book last asked the DNS for it. */
+class BookRoute extends LoadBalance {
+  /** When this route was last pulled (first ask, re-pull, DNS reconnect). */
+  lastPullMs = 0;
+}
+
 /**
  * The routes one agent UDP worker owns: the route life cycle and the reporting
  * of load-balancing.md ("Route life cycle in the agent", "Reporting to the
  * reporter"). Pure logic: no sockets, no timers; every call takes `now` in ms
  * and the caller calls tick(now) every reportIntervalMs.
+ *
+ * A route in use is pulled again every update_timeout counted from its last
+ * PULL, whatever its pushes: the pull renews its subscription at the DNS,
+ * which expires subscriptions not renewed within its subscription_ttl. New
+ * routes take a slot of the RouteBudget (maxRoutes, shared by the workers);
+ * a forgotten route gives it back.
  */
 export class RouteBook {
   readonly config: LoadBalanceConfig;
@@ -75,6 +93,7 @@ export class RouteBook {
     reportsUnknownRoute: 0,
     reportsUnknownHost: 0,
     pulls: 0,
+    routesOverLimit: 0,
     responsesIgnored: 0,
     routes: 0,
     routesForgotten: 0,
@@ -83,13 +102,16 @@ export class RouteBook {
   };
   private readonly out: RouteBookOutput;
   /** modid -> cmdid -> route: two number-keyed levels, so a lookup allocates no string key. */
-  private readonly routes = new Map<number, Map<number, LoadBalance>>();
+  private readonly routes = new Map<number, Map<number, BookRoute>>();
+  private readonly budget: RouteBudget;
+  /** Routes whose last pull out.pull refused, retried each tick (in order) until it takes them. */
+  private readonly unsentPulls = new Set<BookRoute>();
   /** Routes that became dirty since the last tick; a member may have been cleaned by an immediate snapshot. */
   private readonly dirtyRoutes = new Set<LoadBalance>();
   private readonly events: LoadBalanceEvents;
   private nextSweepMs = 0;
 
-  constructor(config: LoadBalanceConfig, out: RouteBookOutput, caller: number) {
+  constructor(config: LoadBalanceConfig, out: RouteBookOutput, caller: number, budget: RouteBudget = UNLIMITED_ROUTES) {
     checkLoadBalanceConfig(config);
     checkOption(
       Number.isInteger(caller) && caller >= 0 && caller <= 0xffffffff,
@@ -99,6 +121,7 @@ export class RouteBook {
     this.config = config;
     this.out = out;
     this.caller = caller;
+    this.budget = budget;
     this.events = {
       snapshotNow: (lb, now) => {
         this.counters.snapshotsImmediate++;
@@ -136,7 +159,12 @@ export class RouteBook {
    */
   getHost(modid: number, cmdid: number, now: number): Readonly<GetHostResult> {
     this.counters.getHost++;
-    const picked = this.access(modid, cmdid, now).pick(now);
+    const lb = this.access(modid, cmdid, now);
+    if (lb === undefined) {
+      this.counters.picksNoexist++;
+      return OVER_LIMIT;
+    }
+    const picked = lb.pick(now);
     if (picked.ret === RetCode.SUCC) this.counters.picksSucc++;
     else if (picked.ret === RetCode.NOEXIST) this.counters.picksNoexist++;
     else this.counters.picksOverload++;
@@ -146,7 +174,8 @@ export class RouteBook {
   /** get_route: every host of the route (a new array), empty when it has none or is unknown. */
   getRoute(modid: number, cmdid: number, now: number): LoadBalanceHost[] {
     this.counters.getRoute++;
-    return Array.from(this.access(modid, cmdid, now).hosts());
+    const lb = this.access(modid, cmdid, now);
+    return lb === undefined ? [] : Array.from(lb.hosts());
   }
 
   /** A call result from the SDK. */
@@ -195,14 +224,16 @@ export class RouteBook {
 
   /**
    * The DNS connection is (re)established: every PULLING route becomes NEW and
-   * every tracked route is pulled at once, so the new connection is subscribed
-   * to all of them. lastUpdateMs is left alone (it stays the age of the data),
-   * so `_now` is unused; it keeps the signature uniform with the other events.
+   * every tracked route is pulled at once (the main thread paces them), so the
+   * new connection is subscribed to all of them. lastUpdateMs is left alone
+   * (it stays the age of the data); lastPullMs becomes `now`.
    */
-  onDnsConnected(_now: number): void {
-    for (const lb of this.allRoutes()) {
-      if (lb.state === RouteState.PULLING) lb.state = RouteState.NEW;
-      this.pull(lb);
+  onDnsConnected(now: number): void {
+    for (const byCmd of this.routes.values()) {
+      for (const lb of byCmd.values()) {
+        if (lb.state === RouteState.PULLING) lb.state = RouteState.NEW;
+        this.pull(lb, now);
+      }
     }
   }
 
@@ -213,6 +244,7 @@ export class RouteBook {
    */
   tick(now: number): void {
     this.flush(now);
+    this.retryPulls();
     if (now < this.nextSweepMs) return;
     this.nextSweepMs = now + this.config.updateTimeoutMs;
     const unusedMs = FORGET_AFTER_UPDATE_TIMEOUTS * this.config.updateTimeoutMs;
@@ -220,6 +252,8 @@ export class RouteBook {
       for (const [cmdid, lb] of byCmd) {
         if (now - lb.lastAccessMs < unusedMs) continue;
         byCmd.delete(cmdid);
+        this.unsentPulls.delete(lb);
+        this.budget.release();
         this.counters.routes--;
         this.counters.routesForgotten++;
       }
@@ -235,32 +269,54 @@ export class RouteBook {
     this.dirtyRoutes.clear();
   }
 
-  /** The tracked route of the key, created (PULLING, pulled) if unknown, re-pulled if stale; marks it used. */
-  private access(modid: number, cmdid: number, now: number): LoadBalance {
+  /**
+   * The tracked route of the key, created (PULLING, pulled) if unknown, pulled
+   * again if its last pull is more than update_timeout old; marks it used.
+   * Undefined (nothing kept) for an unknown key when the budget is spent.
+   */
+  private access(modid: number, cmdid: number, now: number): BookRoute | undefined {
     let byCmd = this.routes.get(modid);
     let lb = byCmd?.get(cmdid);
     if (lb === undefined) {
-      lb = new LoadBalance(modid, cmdid, this.config, this.events);
+      if (!this.budget.reserve()) {
+        this.counters.routesOverLimit++;
+        return undefined;
+      }
+      lb = new BookRoute(modid, cmdid, this.config, this.events);
       // Until its first response, a route's data is as old as its first pull.
       lb.lastUpdateMs = now;
       if (byCmd === undefined) {
-        byCmd = new Map<number, LoadBalance>();
+        byCmd = new Map<number, BookRoute>();
         this.routes.set(modid, byCmd);
       }
       byCmd.set(cmdid, lb);
       this.counters.routes++;
-      this.pull(lb);
-    } else if (lb.state === RouteState.NEW && now - lb.lastUpdateMs > this.config.updateTimeoutMs) {
+      this.pull(lb, now);
+    } else if (now - lb.lastPullMs > this.config.updateTimeoutMs) {
+      // Counted from the last pull, not the last update: a route pushed more
+      // often than update_timeout must still renew its DNS subscription. A
+      // PULLING route whose answer was lost is pulled again the same way.
       lb.state = RouteState.PULLING;
-      this.pull(lb);
+      this.pull(lb, now);
     }
     lb.lastAccessMs = now;
     return lb;
   }
 
-  private pull(lb: LoadBalance): void {
+  private pull(lb: BookRoute, now: number): void {
+    lb.lastPullMs = now;
     this.counters.pulls++;
-    this.out.pull(lb.modid, lb.cmdid);
+    if (this.out.pull(lb.modid, lb.cmdid)) this.unsentPulls.delete(lb);
+    else this.unsentPulls.add(lb);
+  }
+
+  /** Hands the refused pulls to out.pull again, oldest first, until it refuses one. */
+  private retryPulls(): void {
+    for (const lb of this.unsentPulls) {
+      this.counters.pulls++;
+      if (!this.out.pull(lb.modid, lb.cmdid)) return;
+      this.unsentPulls.delete(lb);
+    }
   }
 
   private send(lb: LoadBalance, now: number): void {

@@ -198,7 +198,7 @@ describe('AgentCore', () => {
 
   it('sends report snapshots to the main thread on tick, and counts records the queue refused', () => {
     let now = 1_000_000;
-    const { core, conn, sink, reports } = make(0, { now: () => now });
+    const { core, conn, sink, reports, pulls } = make(0, { now: () => now });
     core.getHost({ seq: 0, ...OWNED }, conn);
     pushRoute(core, OWNED.modid, OWNED.cmdid, 1);
     core.report({ ...OWNED, host: { ip: IP, port: 1 }, retcode: 0, timecost: 0 });
@@ -210,9 +210,13 @@ describe('AgentCore', () => {
     sink.refuse = true;
     core.getHost({ seq: 0, modid: 9, cmdid: 9 }, conn); // a new key: its pull is refused
     core.report({ ...OWNED, host: { ip: IP, port: 1 }, retcode: 0, timecost: 0 });
-    core.tick(); // its snapshot is refused
-    expect(core.counters.outputRefused).toBe(2);
-    expect(core.book.counters).toMatchObject({ pulls: 2, snapshots: 2 });
+    core.tick(); // its snapshot is refused, and so is the retry of the refused pull
+    expect(core.counters.outputRefused).toBe(3);
+    expect(core.book.counters).toMatchObject({ pulls: 3, snapshots: 2 });
+    sink.refuse = false;
+    core.tick(); // the pull is retried until the queue takes it
+    expect(pulls()).toEqual([OWNED, { modid: 9, cmdid: 9 }]);
+    expect(core.counters.outputRefused).toBe(3);
   });
 
   it('answers raw bodies through a registered router byte for byte (the golden frames of protocol.md)', () => {
@@ -275,7 +279,7 @@ describe('worker counters', () => {
   afterAll(() => udp.close());
 
   it('list every RouteBook, UdpServer and core counter exactly once', () => {
-    const book = new RouteBook({ ...LOAD_BALANCE_DEFAULTS }, { pull: () => {}, report: () => {} }, CALLER);
+    const book = new RouteBook({ ...LOAD_BALANCE_DEFAULTS }, { pull: () => true, report: () => {} }, CALLER);
     const core = make(0).core;
     const names = (from: string) =>
       WORKER_COUNTERS.filter((c) => c.from === from)

@@ -6,6 +6,7 @@ import { LOAD_BALANCE_DEFAULTS } from '../src/load-balance-config.js';
 import type { LoadBalanceConfig } from '../src/load-balance-config.js';
 import { RouteState } from '../src/load-balance.js';
 import { RouteBook } from '../src/route-book.js';
+import { SharedRouteBudget } from '../src/route-budget.js';
 
 const IP = 3232235953;
 const CALLER = 2130706433; // 127.0.0.1
@@ -16,7 +17,10 @@ function make(overrides: Partial<LoadBalanceConfig> = {}) {
   const reports: ReportStatusRequest[] = [];
   const book = new RouteBook(
     { ...LOAD_BALANCE_DEFAULTS, ...overrides },
-    { pull: (modid, cmdid) => pulls.push(`${modid}/${cmdid}`), report: (req) => reports.push(req) },
+    {
+      pull: (modid, cmdid) => pulls.push(`${modid}/${cmdid}`) > 0,
+      report: (req) => reports.push(req),
+    },
     CALLER,
   );
   return { book, pulls, reports };
@@ -89,21 +93,72 @@ describe('RouteBook route life cycle', () => {
     expect(book.counters.responsesIgnored).toBe(1);
   });
 
-  it('pulls a NEW route again once its last update is older than update_timeout, still answering from its hosts', () => {
+  it('pulls a route again once its last PULL is older than update_timeout, still answering from its hosts', () => {
     const { book, pulls } = make();
     book.getHost(1, 1, 0);
     book.onRouteResponse(1, 1, hosts(1), 1000);
-    expect(book.getHost(1, 1, 1000 + U).ret).toBe(RetCode.SUCC);
+    // Counted from the pull at 0, not the answer at 1000.
+    expect(book.getHost(1, 1, U).ret).toBe(RetCode.SUCC);
     expect(pulls).toEqual(['1/1']);
-    const r = book.getHost(1, 1, 1001 + U);
+    const r = book.getHost(1, 1, U + 1);
     expect(r.ret).toBe(RetCode.SUCC);
     expect(pulls).toEqual(['1/1', '1/1']);
     expect(book.find(1, 1)?.state).toBe(RouteState.PULLING);
-    // Pulling: no further request until the answer.
-    book.getRoute(1, 1, 2000 + U);
+    // Within update_timeout of that pull: no further request, answered or not.
+    book.getRoute(1, 1, 2 * U);
     expect(pulls).toHaveLength(2);
-    book.onRouteResponse(1, 1, hosts(1), 2000 + U);
+    book.onRouteResponse(1, 1, hosts(1), 2 * U);
     expect(book.find(1, 1)?.state).toBe(RouteState.NEW);
+  });
+
+  it('re-pulls a route pushed every update_timeout / 2 still every update_timeout (its DNS subscription is renewed)', () => {
+    const { book, pulls } = make();
+    const pulledAt: number[] = [];
+    const step = U / 10;
+    let seen = 0;
+    for (let now = 0; now <= 4 * U; now += step) {
+      if (now > 0 && now % (U / 2) === 0) book.onRouteResponse(1, 1, hosts(1, 2), now); // a push
+      book.getHost(1, 1, now);
+      if (pulls.length > seen) {
+        pulledAt.push(now);
+        seen = pulls.length;
+      }
+    }
+    // First ask at 0, then the first access past U after each pull: 1.1 U, 2.2 U, 3.3 U.
+    expect(pulledAt).toEqual([0, 11 * step, 22 * step, 33 * step]);
+    expect(book.counters.pulls).toBe(4);
+  });
+
+  it('a PULLING route whose answer never came is pulled again after update_timeout', () => {
+    const { book, pulls } = make();
+    book.getHost(1, 1, 0);
+    book.getHost(1, 1, U);
+    expect(pulls).toEqual(['1/1']);
+    book.getHost(1, 1, U + 1);
+    expect(pulls).toEqual(['1/1', '1/1']);
+  });
+
+  it('a pull the output refuses is handed to it again every tick until it takes it', () => {
+    const taken: string[] = [];
+    let accept = false;
+    const book = new RouteBook(
+      LOAD_BALANCE_DEFAULTS,
+      { pull: (m, c) => accept && taken.push(`${m}/${c}`) > 0, report: () => {} },
+      CALLER,
+    );
+    book.getHost(1, 1, 0);
+    book.getHost(2, 2, 0);
+    book.tick(1000);
+    book.tick(2000);
+    expect(taken).toEqual([]);
+    // Each tick stops at the first refusal: 2 first tries + 1 retry per tick.
+    expect(book.counters.pulls).toBe(4);
+    accept = true;
+    book.tick(3000);
+    expect(taken).toEqual(['1/1', '2/2']);
+    book.tick(4000);
+    expect(taken).toEqual(['1/1', '2/2']);
+    expect(book.counters.pulls).toBe(6);
   });
 
   it('on DNS (re)connection, turns PULLING into NEW and pulls every tracked key', () => {
@@ -151,11 +206,65 @@ describe('RouteBook route life cycle', () => {
   });
 
   it('rejects a bad caller or config', () => {
-    const out = { pull: () => {}, report: () => {} };
+    const out = { pull: () => true, report: () => {} };
     expect(() => new RouteBook(LOAD_BALANCE_DEFAULTS, out, -1)).toThrow(
       expect.objectContaining({ code: ErrorCode.BAD_OPTION }),
     );
     expect(() => new RouteBook({ ...LOAD_BALANCE_DEFAULTS, probeNum: 0 }, out, CALLER)).toThrow(/probeNum/);
+  });
+});
+
+describe('RouteBook route budget (maxRoutes)', () => {
+  it('holds at most the budget: past it an unknown key answers NOEXIST with no state and no pull, counted', () => {
+    const budget = SharedRouteBudget.create(3);
+    const pulls: string[] = [];
+    const book = new RouteBook(
+      LOAD_BALANCE_DEFAULTS,
+      { pull: (m, c) => pulls.push(`${m}/${c}`) > 0, report: () => {} },
+      CALLER,
+      budget,
+    );
+    for (let k = 1; k <= 5; k++) {
+      book.getHost(k, 0, 0);
+      book.onRouteResponse(k, 0, hosts(k), 0);
+    }
+    expect(book.getRoute(6, 0, 0)).toEqual([]);
+    expect(book.routeCount).toBe(3);
+    expect(budget.used).toBe(3);
+    expect(pulls).toEqual(['1/0', '2/0', '3/0']);
+    expect(book.counters).toMatchObject({ routesOverLimit: 3, picksNoexist: 5, picksSucc: 0, responsesIgnored: 2 });
+    expect(book.find(4, 0)).toBeUndefined();
+    // A held key is still served.
+    expect(book.getHost(2, 0, 1).ret).toBe(RetCode.SUCC);
+  });
+
+  it('a forgotten route gives its slot back', () => {
+    const budget = SharedRouteBudget.create(1);
+    const book = new RouteBook(LOAD_BALANCE_DEFAULTS, { pull: () => true, report: () => {} }, CALLER, budget);
+    book.getHost(1, 1, 0);
+    book.getHost(2, 2, 0);
+    expect(book.counters.routesOverLimit).toBe(1);
+    book.tick(10 * U);
+    expect(book.routeCount).toBe(0);
+    expect(budget.used).toBe(0);
+    book.getHost(2, 2, 10 * U);
+    expect(book.find(2, 2)).toBeDefined();
+    expect(budget.used).toBe(1);
+  });
+
+  it('two books sharing a budget hold exactly its size between them', () => {
+    const budget = SharedRouteBudget.create(4);
+    const out = { pull: () => true, report: () => {} };
+    const a = new RouteBook(LOAD_BALANCE_DEFAULTS, out, CALLER, SharedRouteBudget.attach(budget.buffer, 4));
+    const b = new RouteBook(LOAD_BALANCE_DEFAULTS, out, CALLER, SharedRouteBudget.attach(budget.buffer, 4));
+    for (let k = 0; k < 10; k++) (k % 2 === 0 ? a : b).getHost(k, 0, 0);
+    expect(a.routeCount + b.routeCount).toBe(4);
+    expect(a.counters.routesOverLimit + b.counters.routesOverLimit).toBe(6);
+  });
+
+  it('rejects a bad limit', () => {
+    expect(() => SharedRouteBudget.create(0)).toThrow(expect.objectContaining({ code: ErrorCode.BAD_OPTION }));
+    expect(() => SharedRouteBudget.create(1.5)).toThrow(/maxRoutes/);
   });
 });
 
