@@ -72,6 +72,44 @@ default_conf_of() {
   echo "${p#* }"
 }
 
+# Whether pid $2 is daemon $1 as daemon_cmd launches it: node running
+# packages/<pkg>/dist/main.js or packages/<pkg>/src/main.ts (either, so stop
+# works whichever way start ran), read from /proc/<pid>/cmdline. A pid file
+# can outlive its daemon and the pid be reused by anything (scripts/lars-status.ts
+# applies the same rule for status).
+is_daemon_pid() {
+  local pkg argv
+  pkg=$(package_of "$1")
+  pkg=${pkg%% *}
+  [ -r "/proc/$2/cmdline" ] || return 1
+  argv=$(tr '\0' '\n' <"/proc/$2/cmdline" 2>/dev/null) || return 1
+  [[ "$(basename "$(head -n1 <<<"$argv")")" == node* ]] || return 1
+  grep -qxE "(.*/)?packages/$pkg/(dist/main\.js|src/main\.ts)" <<<"$argv"
+}
+
+# The command line of pid $1, spaces between the arguments, for messages.
+cmdline_of() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | sed 's/ $//'; }
+
+# Sets PID to the pid daemon $1's pid file holds when that process runs and is
+# the daemon; else removes the file (saying so when another process holds the
+# pid) and returns 1.
+running_pid() {
+  local file="$RUN_DIR/$1.pid"
+  PID=
+  [ -f "$file" ] || return 1
+  PID=$(tr -d '[:space:]' <"$file")
+  if ! [[ "$PID" =~ ^[1-9][0-9]*$ ]] || ! kill -0 "$PID" 2>/dev/null; then
+    PID=
+    return 1
+  fi
+  if ! is_daemon_pid "$1" "$PID"; then
+    echo "$1: pid file var/run/$1.pid held $PID, which is not $1 ($(cmdline_of "$PID")); removed" >&2
+    rm -f "$file"
+    PID=
+    return 1
+  fi
+}
+
 # Starts the daemons that are not running yet, in the background, each with a
 # pid file under var/run and a log under var/log, then waits until they answer.
 # The daemon writes its log itself (LARS_LOG_FILE: var/log/<daemon>.log,
@@ -81,8 +119,8 @@ start_all() {
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   local d pid out checked=0
   for d in "${DAEMONS[@]}"; do
-    if [ -f "$RUN_DIR/$d.pid" ] && kill -0 "$(cat "$RUN_DIR/$d.pid")" 2>/dev/null; then
-      echo "$d already running (pid $(cat "$RUN_DIR/$d.pid"))"
+    if running_pid "$d"; then
+      echo "$d already running (pid $PID)"
       continue
     fi
     # Before the first daemon that is to start, so a stale build starts none of them.
@@ -102,13 +140,14 @@ start_all() {
   "${SOURCE_NODE[@]}" scripts/lars-status.ts
 }
 
-# Stops only what start started (the pid files), SIGTERM first, SIGKILL after 20 s.
+# Stops only what start started (the pid files, when the pid is still that
+# daemon: running_pid), SIGTERM first, SIGKILL after 20 s.
 stop_all() {
   local d pid i
   for d in lbagent reporter dns; do
     [ -f "$RUN_DIR/$d.pid" ] || continue
-    pid=$(cat "$RUN_DIR/$d.pid")
-    if kill -0 "$pid" 2>/dev/null; then
+    if running_pid "$d"; then
+      pid=$PID
       kill -TERM "$pid"
       for i in $(seq 1 200); do
         kill -0 "$pid" 2>/dev/null || break

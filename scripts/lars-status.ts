@@ -11,10 +11,10 @@
 // Environment: LARS_STATUS_ROOT, the directory holding conf/ and var/run,
 // var/log (default: this checkout); LARS_STATUS_TIMEOUT_MS, how long each
 // request to a stats port may take (default 1000).
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Config, exitQuietlyOnEpipe } from '@lars/reactor';
+import { Config, exitQuietlyOnEpipe, statsEndpointFromConfig } from '@lars/reactor';
 import { probeDaemon, probeHost, type Probe } from './daemon-probe.js';
 
 const DEFAULTS = {
@@ -29,6 +29,8 @@ const Exit = { OK: 0, FAILED: 1, USAGE: 2, NOT_RUNNING: 3 } as const;
 
 interface Daemon {
   name: string;
+  /** Its package under packages/: what its command line runs (isDaemonPid). */
+  pkg: string;
   conf: string;
   ports(c: Config): string;
   statsDefault: number;
@@ -37,18 +39,21 @@ interface Daemon {
 const DAEMONS: readonly Daemon[] = [
   {
     name: 'dns',
+    pkg: 'dns',
     conf: 'conf/lars_dns.conf',
     statsDefault: 7788,
     ports: (c) => `tcp ${c.getString('reactor', 'ip', '127.0.0.1')}:${c.getNumber('reactor', 'port', 7778)}`,
   },
   {
     name: 'reporter',
+    pkg: 'reporter',
     conf: 'conf/lars_reporter.conf',
     statsDefault: 7789,
     ports: (c) => `tcp ${c.getString('reactor', 'ip', '127.0.0.1')}:${c.getNumber('reactor', 'port', 7779)}`,
   },
   {
     name: 'lbagent',
+    pkg: 'agent',
     conf: 'conf/lars_lb_agent.conf',
     statsDefault: 8898,
     ports: (c) => {
@@ -97,16 +102,60 @@ interface Target {
 
 function targetOf(s: Settings, d: Daemon): Target {
   const config = Config.load(join(s.root, d.conf));
-  const port = config.getNumber('stats', 'port', d.statsDefault);
-  const host = probeHost(config.getString('stats', 'ip', '127.0.0.1'));
-  return { config, stats: port === 0 ? null : { host, port } };
+  const { host, port } = statsEndpointFromConfig(config, d.statsDefault);
+  return { config, stats: port === 0 ? null : { host: probeHost(host), port } };
+}
+
+function pidFile(s: Settings, name: string): string {
+  return join(s.root, 'var', 'run', `${name}.pid`);
 }
 
 function pidOf(s: Settings, name: string): number | null {
-  const file = join(s.root, 'var', 'run', `${name}.pid`);
+  const file = pidFile(s, name);
   if (!existsSync(file)) return null;
   const pid = Number(readFileSync(file, 'utf8').trim());
   return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/** The process's arguments from /proc/<pid>/cmdline, or null when it cannot be read (gone). */
+function argvOf(pid: number): string[] | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((a) => a !== '');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH' || code === 'EACCES') return null;
+    throw err;
+  }
+}
+
+/**
+ * Whether `argv` is daemon `d` as run_lars.sh launches it (its is_daemon_pid,
+ * the same rule): node running packages/<pkg>/dist/main.js or
+ * packages/<pkg>/src/main.ts. A pid file can outlive its daemon and its pid
+ * be reused by any process.
+ */
+function isDaemonArgv(d: { pkg: string }, argv: readonly string[]): boolean {
+  if (argv.length === 0 || !/^node/.test(basename(argv[0]))) return false;
+  const entry = new RegExp(`(^|/)packages/${d.pkg}/(dist/main\\.js|src/main\\.ts)$`);
+  return argv.some((a) => entry.test(a));
+}
+
+/**
+ * The pid of a running `d` from its pid file; a pid file whose pid now runs
+ * something else is removed, with a message naming what holds it.
+ */
+function daemonPid(s: Settings, d: Daemon): { pid: number | null; stale: boolean } {
+  const pid = pidOf(s, d.name);
+  if (pid === null || !alive(pid)) return { pid, stale: pid !== null };
+  const argv = argvOf(pid);
+  if (argv === null || isDaemonArgv(d, argv)) return { pid, stale: false };
+  rmSync(pidFile(s, d.name), { force: true });
+  process.stderr.write(
+    `${d.name}: pid file var/run/${d.name}.pid held ${pid}, which is not ${d.name} (${argv.join(' ')}); removed\n`,
+  );
+  return { pid: null, stale: false };
 }
 
 function alive(pid: number): boolean {
@@ -162,10 +211,10 @@ async function status(s: Settings): Promise<number> {
   let failed = false;
   for (const d of s.daemons) {
     const target = targetOf(s, d);
-    const pid = pidOf(s, d.name);
+    const { pid, stale } = daemonPid(s, d);
     const stats = target.stats === null ? 'stats off' : `stats http://${target.stats.host}:${target.stats.port}/stats`;
     let verdict: Verdict;
-    if (pid === null || !alive(pid)) {
+    if (pid === null || stale) {
       verdict = {
         state: pid === null ? 'not running' : `not running (stale pid ${pid})`,
         detail: '',
@@ -187,11 +236,11 @@ async function status(s: Settings): Promise<number> {
 async function waitStarted(s: Settings): Promise<number> {
   const deadline = Date.now() + DEFAULTS.waitMs;
   for (const d of s.daemons) {
-    const pid = pidOf(s, d.name);
+    const { pid, stale } = daemonPid(s, d);
     if (pid === null) continue;
     const { stats } = targetOf(s, d);
     for (;;) {
-      if (!alive(pid)) {
+      if (stale || !alive(pid)) {
         process.stderr.write(`${d.name} exited during start; its last lines:\n${logTail(s, d.name)}\n`);
         return Exit.FAILED;
       }

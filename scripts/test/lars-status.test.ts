@@ -5,7 +5,7 @@
 // its stats port does not answer: the request timeout (short here) decides.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +124,29 @@ describe('lars-status (run_lars.sh status)', () => {
     const timeout = await runStatus(['dns'], { LARS_STATUS_TIMEOUT_MS: 'soon' });
     expect(timeout.code).toBe(2);
     expect(timeout.err).toContain('LARS_STATUS_TIMEOUT_MS=soon must be an integer');
+  });
+
+  it('a pid file holding an unrelated process: "not running", exit 3; the file is removed, the process left alone', async () => {
+    const sleeper = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    const file = join(root, 'var', 'run', 'dns.pid');
+    try {
+      writeFileSync(file, `${sleeper.pid}\n`);
+      const run = await runStatus();
+      expect(run.code).toBe(3);
+      expect(run.out).toMatch(/^dns +not running +tcp /);
+      expect(run.err).toBe(
+        `dns: pid file var/run/dns.pid held ${sleeper.pid}, which is not dns (sleep 1000); removed\n`,
+      );
+      expect(existsSync(file)).toBe(false);
+      expect(sleeper.exitCode).toBeNull();
+      expect(sleeper.signalCode).toBeNull();
+      process.kill(sleeper.pid as number, 0);
+    } finally {
+      sleeper.kill('SIGKILL');
+      await once(sleeper, 'exit');
+      writeFileSync(file, `${pid}\n`);
+    }
+    expect((await runStatus()).out).toMatch(new RegExp(`^dns +running \\(pid ${pid}\\) `));
   });
 
   it('a daemon that exited: a stale pid is "not running", exit 3; --wait says it exited, exit 1', async () => {

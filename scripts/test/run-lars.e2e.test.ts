@@ -2,8 +2,8 @@
 // run_lars.sh db, start (from the build), route add, test gethost, test
 // simulator, stop; and its command-line manners: --help, --version, unknown
 // options, a closed stdout, a stale build.
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../test-support/repo-paths.js';
@@ -180,6 +180,29 @@ describe('run_lars.sh end to end (default ports)', () => {
       expect(pids()).toEqual([]);
     } finally {
       utimesSync(info, atime, mtime);
+    }
+  });
+
+  it('status and stop leave alone an unrelated process a pid file holds, and remove the file', async () => {
+    const runDir = join(REPO_ROOT, 'var', 'run');
+    mkdirSync(runDir, { recursive: true });
+    const sleeper = spawn('sleep', ['1000'], { stdio: 'ignore' });
+    const file = join(runDir, 'dns.pid');
+    const message = `dns: pid file var/run/dns.pid held ${sleeper.pid}, which is not dns (sleep 1000); removed\n`;
+    try {
+      writeFileSync(file, `${sleeper.pid}\n`);
+      const status = await runLars('status');
+      expect(status.stdout).toMatch(/^dns +not running +tcp /m);
+      expect(status.stderr).toContain(message);
+      expect(existsSync(file)).toBe(false);
+      writeFileSync(file, `${sleeper.pid}\n`);
+      const stop = await runLars('stop');
+      expect(stop).toMatchObject({ code: 0, stderr: message });
+      expect(existsSync(file)).toBe(false);
+      expect(alive(sleeper.pid as number)).toBe(true);
+    } finally {
+      sleeper.kill('SIGKILL');
+      rmSync(file, { force: true });
     }
   });
 
