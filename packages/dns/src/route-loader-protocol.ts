@@ -33,6 +33,8 @@ export type CheckReply =
       buffer: SharedArrayBuffer;
       routes: number;
       hosts: number;
+      /** Hosts not served because they are disabled (RouteData.disabled). */
+      disabled: number;
       truncated: TruncatedRoute[];
       /** Routes changed up to `version` (their RouteChange rows are deleted). */
       changes: RouteKey[];

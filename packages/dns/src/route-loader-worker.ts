@@ -35,8 +35,17 @@ function check(req: CheckRequest): Promise<CheckReply> {
     const version = await readRouteVersion(c);
     if (!req.force && version === req.knownVersion) return { type: 'unchanged', seq: req.seq, version };
     const t0 = performance.now();
-    const rows = await loadRouteRows(c);
+    const { rows, disabled, flagged } = await loadRouteRows(c);
     const selectMs = performance.now() - t0;
+    if (!flagged) {
+      // Each round says so (throttled): the DNS still serves, but cannot drain a host until the schema is migrated.
+      const suppressed = throttle.take('no-disabled-column');
+      if (suppressed >= 0)
+        log.warn(
+          { suppressed },
+          'RouteData has no disabled column (schema before migration 0002): serving every host; run ./run_lars.sh db migrate',
+        );
+    }
     const table = buildRouteTable(rows);
     const pending = await readRouteChanges(c, version);
     await deleteRouteChanges(c, pending.ids);
@@ -47,6 +56,7 @@ function check(req: CheckRequest): Promise<CheckReply> {
       buffer: table.buffer,
       routes: table.routes,
       hosts: table.hosts,
+      disabled,
       truncated: table.truncated,
       changes: pending.keys,
       selectMs,
@@ -66,8 +76,8 @@ port.on('message', (req: CheckRequest) => {
   check(req).then(
     (reply) => {
       if (reply.type === 'loaded') {
-        const { version, routes, hosts, selectMs, loadMs } = reply;
-        log.debug({ version, routes, hosts, selectMs, loadMs }, 'route table built');
+        const { version, routes, hosts, disabled, selectMs, loadMs } = reply;
+        log.debug({ version, routes, hosts, disabled, selectMs, loadMs }, 'route table built');
       }
       port.postMessage(reply);
     },

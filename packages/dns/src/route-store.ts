@@ -27,14 +27,73 @@ export interface RouteRow {
   port: number;
 }
 
-/** The loader's query, also what the route-load benchmark times as its floor. */
+/**
+ * The loader's query, also what the route-load benchmark times as its floor.
+ * It reads every host, disabled or not: a WHERE on RouteData.disabled would
+ * turn this covering scan of uk_route_host into a full scan plus a sort.
+ */
 export const LOAD_ROUTES_SQL =
   'SELECT modid, cmdid, serverip AS ip, serverport AS port FROM RouteData ORDER BY modid, cmdid';
 
-/** Every RouteData row, ordered by route key (the unique key's index gives that order without a sort). */
-export async function loadRouteRows(conn: Connection): Promise<RouteRow[]> {
+/** The disabled hosts (migration 0002), few, through idx_route_disabled. */
+export const DISABLED_HOSTS_SQL = 'SELECT modid, cmdid, serverip, serverport FROM RouteData WHERE disabled <> 0';
+
+const ER_BAD_FIELD_ERROR = 1054;
+
+export interface LoadedRoutes {
+  /** The hosts to serve, ordered by route key. */
+  rows: RouteRow[];
+  /** Hosts left out because they are disabled. */
+  disabled: number;
+  /** False: RouteData has no disabled column (schema before migration 0002), every host is served. */
+  flagged: boolean;
+}
+
+/**
+ * Every RouteData row that is not disabled, ordered by route key (the unique
+ * key's index gives that order without a sort). A table without the
+ * disabled column (not yet migrated) is served whole, as before.
+ */
+export async function loadRouteRows(conn: Connection): Promise<LoadedRoutes> {
+  let off: number[][];
+  try {
+    [off] = (await conn.query({ sql: DISABLED_HOSTS_SQL, rowsAsArray: true })) as unknown as [number[][]];
+  } catch (err) {
+    if ((err as { errno?: unknown }).errno !== ER_BAD_FIELD_ERROR) throw err;
+    const [rows] = await conn.query<RowDataPacket[]>(LOAD_ROUTES_SQL);
+    return { rows: rows as unknown as RouteRow[], disabled: 0, flagged: false };
+  }
   const [rows] = await conn.query<RowDataPacket[]>(LOAD_ROUTES_SQL);
-  return rows as unknown as RouteRow[];
+  const all = rows as unknown as RouteRow[];
+  const served = off.length === 0 ? all : withoutHosts(all, off);
+  return { rows: served, disabled: all.length - served.length, flagged: true };
+}
+
+/**
+ * `rows` without the hosts in `off` ([modid, cmdid, ip, port] each),
+ * compacted in place. The hosts of a route are contiguous in `rows`, so
+ * each route is looked up once; numeric keys, no string per row.
+ */
+function withoutHosts(rows: RouteRow[], off: readonly number[][]): RouteRow[] {
+  const byRoute = new Map<number, Map<number, Set<number>>>();
+  for (const [modid, cmdid, ip, port] of off) {
+    let cmds = byRoute.get(modid);
+    if (cmds === undefined) byRoute.set(modid, (cmds = new Map()));
+    let hosts = cmds.get(cmdid);
+    if (hosts === undefined) cmds.set(cmdid, (hosts = new Set()));
+    hosts.add(ip * 65_536 + port);
+  }
+  let kept = 0;
+  let hosts: Set<number> | undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (i === 0 || r.modid !== rows[i - 1].modid || r.cmdid !== rows[i - 1].cmdid)
+      hosts = byRoute.get(r.modid)?.get(r.cmdid);
+    if (hosts?.has(r.ip * 65_536 + r.port)) continue;
+    rows[kept++] = r;
+  }
+  rows.length = kept;
+  return rows;
 }
 
 /** RouteChange rows with version <= `version`. */

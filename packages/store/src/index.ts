@@ -14,14 +14,34 @@ export type { MysqlSettings } from './mysql-settings.js';
 export { findMysqlConfig } from './mysql-config-file.js';
 export type { FoundMysqlConfig } from './mysql-config-file.js';
 export { connectMysql, MysqlLink } from './mysql-link.js';
-export { changeRoutes, validateRouteEdit, describeRouteEdit } from './route-change.js';
+export { changeRoutes, validateRouteEdit, describeRouteEdit, MAX_REPLACE_HOSTS } from './route-change.js';
 export type { RouteEdit, RouteEditResult, RouteChangeResult } from './route-change.js';
+export { RouteEditNoop } from './route-edit-apply.js';
+export { readRouteAudit, validateRouteActor, ROUTE_ACTOR_MAX, ROUTE_AUDIT_MAX_LIMIT } from './route-audit.js';
+export type {
+  ReadRouteAuditOptions,
+  RouteActor,
+  RouteAuditEntry,
+  RouteHost,
+  RouteHostChanges,
+} from './route-audit.js';
 export {
   callStatusRowBytes,
   upsertCallStatus,
   UPSERT_CALL_STATUS_FIXED_BYTES,
   UPSERT_CALL_STATUS_SQL,
 } from './call-status-sql.js';
+export {
+  pruneOnce,
+  PruneTarget,
+  readCallStatus,
+  READ_CALL_STATUS_KEYS,
+  rollupRowBytes,
+  upsertRollup,
+  UPSERT_ROLLUP_FIXED_BYTES,
+  UPSERT_ROLLUP_SQL,
+} from './call-status-rollup-sql.js';
+export type { CallStatusKey, RollupRow } from './call-status-rollup-sql.js';
 export { readMaxAllowedPacket, setLockWaitTimeout } from './mysql-server-limits.js';
 export type { CallStatusRow } from './call-status-sql.js';
 export {

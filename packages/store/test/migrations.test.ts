@@ -34,22 +34,23 @@ const SCHEMA_DOC_HEADER = `-- The Lars route store schema as the migrations in p
 
 /** The data every test compares, in a stable order. */
 const DATA_QUERIES = {
-  RouteData: 'SELECT id, modid, cmdid, serverip, serverport FROM RouteData ORDER BY id',
+  RouteData: 'SELECT id, modid, cmdid, serverip, serverport, disabled FROM RouteData ORDER BY id',
   RouteVersion: 'SELECT id, version FROM RouteVersion ORDER BY id',
   RouteChange: 'SELECT id, modid, cmdid, version FROM RouteChange ORDER BY id',
   ServerCallStatus:
     'SELECT modid, cmdid, ip, port, caller, succ_cnt, err_cnt, ts, overload FROM ServerCallStatus ORDER BY modid, cmdid, ip, port, caller',
+  RouteAudit: 'SELECT * FROM RouteAudit ORDER BY id',
 } as const;
 
 /** The original fixture after migration 1: duplicates gone (first id kept), negative addresses + 2^32. */
 const ORIGINAL_MIGRATED = {
   RouteData: [
-    { id: 116064, modid: 1, cmdid: 1, serverip: 167772161, serverport: 80 },
-    { id: 116065, modid: 1, cmdid: 1, serverip: 167772162, serverport: 80 },
-    { id: 116067, modid: 2, cmdid: 1, serverip: 3232235953, serverport: 7777 },
-    { id: 116070, modid: 2, cmdid: 1, serverip: 3232235954, serverport: 7777 },
-    { id: 116071, modid: 3, cmdid: 2, serverip: 4294967295, serverport: 1 },
-    { id: 116072, modid: 3, cmdid: 2, serverip: 2130706433, serverport: 9001 },
+    { id: 116064, modid: 1, cmdid: 1, serverip: 167772161, serverport: 80, disabled: 0 },
+    { id: 116065, modid: 1, cmdid: 1, serverip: 167772162, serverport: 80, disabled: 0 },
+    { id: 116067, modid: 2, cmdid: 1, serverip: 3232235953, serverport: 7777, disabled: 0 },
+    { id: 116070, modid: 2, cmdid: 1, serverip: 3232235954, serverport: 7777, disabled: 0 },
+    { id: 116071, modid: 3, cmdid: 2, serverip: 4294967295, serverport: 1, disabled: 0 },
+    { id: 116072, modid: 3, cmdid: 2, serverip: 2130706433, serverport: 9001, disabled: 0 },
   ],
   RouteVersion: [{ id: 1, version: 1700000000 }],
   RouteChange: [{ id: 1, modid: 1, cmdid: 1, version: 1700000000 }],
@@ -99,6 +100,7 @@ const ORIGINAL_MIGRATED = {
       overload: '1',
     },
   ],
+  RouteAudit: [],
 };
 const ORIGINAL_COUNTS = { duplicate_hosts_removed: 3, negative_ip_converted: 2, negative_caller_converted: 2 };
 
@@ -214,7 +216,29 @@ describe('migrating the original C++ Lars schema', () => {
 
   it('keeps RouteData columns in the original positions (the original DNS reads SELECT * by position)', async () => {
     const [rows] = await db.admin.query({ sql: 'SELECT * FROM RouteData ORDER BY id LIMIT 1', rowsAsArray: true });
-    expect(rows).toEqual([[116064, 1, 1, 167772161, 80]]);
+    // The original's five, then 0002's disabled flag, which the original DNS never reads.
+    expect(rows).toEqual([[116064, 1, 1, 167772161, 80, 0]]);
+  });
+
+  it('0002: disabled is the last column, 0 for every row and for rows the original inserts; RouteAudit is empty', async () => {
+    const [columns] = await db.admin.query<RowDataPacket[]>(
+      "SELECT COLUMN_NAME AS c, COLUMN_TYPE AS t, IS_NULLABLE AS n, COLUMN_DEFAULT AS d FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'RouteData' ORDER BY ORDINAL_POSITION",
+    );
+    expect(columns.map((c) => c.c)).toEqual(['id', 'modid', 'cmdid', 'serverip', 'serverport', 'disabled']);
+    expect(columns.at(-1)).toEqual({ c: 'disabled', t: 'tinyint(1)', n: 'NO', d: '0' });
+    // The original web admin's insert names the four columns it knows.
+    await db.admin.query('INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (9, 9, 167772169, 9)');
+    const [flags] = await db.admin.query<RowDataPacket[]>(
+      'SELECT disabled, COUNT(*) AS n FROM RouteData GROUP BY disabled',
+    );
+    expect(flags).toEqual([{ disabled: 0, n: ORIGINAL_MIGRATED.RouteData.length + 1 }]);
+    await db.admin.query('DELETE FROM RouteData WHERE modid = 9');
+    const [audit] = await db.admin.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM RouteAudit');
+    expect(audit).toEqual([{ n: 0 }]);
+    expect((await recorded(db)).find((r) => r.version === 2)).toMatchObject({
+      name: '0002-route-disable-audit',
+      min_daemon_version: '0.0.0',
+    });
   });
 
   it('changes nothing when run again', async () => {
@@ -225,22 +249,22 @@ describe('migrating the original C++ Lars schema', () => {
 });
 
 describe('a migration stopped half way', () => {
-  it('resumes from any statement to the same schema and rows', async () => {
-    const baseline = migrations[0];
-    const [expected, ...dbs] = await Promise.all([
-      database('empty'),
-      // One database per stopping point, after each statement but the last.
-      ...baseline.statements.slice(0, -1).map(() => database('original')),
-    ]);
+  it('resumes from any statement of any migration to the same schema and rows', async () => {
+    // One database per stopping point: migration k stopped after its statement i (the last one
+    // too: stopped before the runner recorded it), the migrations before k applied and recorded.
+    const stops = migrations.flatMap((m, k) => m.statements.map((_, i) => ({ k, i })));
+    const [expected, ...dbs] = await Promise.all([database('empty'), ...stops.map(() => database('original'))]);
     await migrateDatabase(settingsOf(expected));
     const schema = await larsSchema(expected);
     await Promise.all(
-      dbs.map(async (db, i) => {
+      dbs.map(async (db, n) => {
+        const { k, i } = stops[n];
+        if (k > 0) await migrateDatabase(settingsOf(db), { migrations: migrations.slice(0, k) });
         await withConnection(settingsOf(db), async (c) => {
-          for (const s of baseline.statements.slice(0, i + 1)) await c.query(s.sql);
+          for (const s of migrations[k].statements.slice(0, i + 1)) await c.query(s.sql);
         });
         const report = await migrateDatabase(settingsOf(db));
-        expect(report.applied.map((a) => a.name)).toEqual(migrations.map((m) => m.name));
+        expect(report.applied.map((a) => a.name)).toEqual(migrations.slice(k).map((m) => m.name));
         expect(await data(db)).toEqual(ORIGINAL_MIGRATED);
         expect(await larsSchema(db)).toBe(schema);
       }),

@@ -1,7 +1,8 @@
-// `run_lars.sh route ...`: route administration through the DNS's shared
+// `run_lars.sh route ...`: route administration through the store's shared
 // route-change function, so every change is one transaction (RouteData, a
-// RouteChange row, RouteVersion) that the DNS pushes to subscribed agents.
-// Input is validated before anything is written.
+// RouteChange row, RouteVersion, a RouteAudit row naming the OS user and
+// host) that the DNS pushes to subscribed agents. Input is validated before
+// anything is written.
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import {
   changeRoutes,
@@ -10,7 +11,10 @@ import {
   findMysqlConfig,
   type FoundMysqlConfig,
   mysqlSettingsFromConfig,
+  type RouteActor,
   type RouteEdit,
+  RouteEditNoop,
+  ROUTE_AUDIT_MAX_LIMIT,
 } from '@lars/store';
 import { ipToInt } from '@lars/proto';
 import type { Config } from '@lars/reactor';
@@ -19,22 +23,26 @@ import {
   flagValue,
   parseArgv,
   parseIdArg,
+  parseIntArg,
   parseIpArg,
   parsePortArg,
   UsageError,
   type ArgSpec,
 } from './cli-args.js';
+import { cliActor } from './route-actor.js';
+import { HISTORY_DEFAULT_LIMIT, printHistory } from './route-history.js';
 import { ExitCode, type ToolIO } from './tool-context.js';
 
 const SPEC: ArgSpec = {
   positionals: [
-    { name: 'COMMAND', help: 'list, add or del' },
+    { name: 'COMMAND', help: 'list, add, del, disable, enable or history' },
     { name: 'ModID', help: 'module id (integer 0..2147483647)', optional: true },
     { name: 'CmdID', help: 'command id (integer 0..2147483647)', optional: true },
-    { name: 'IP', help: 'host IPv4 address (add, and del of one host)', optional: true },
-    { name: 'Port', help: 'host port 1..65535 (add, and del of one host)', optional: true },
+    { name: 'IP', help: 'host IPv4 address (add, disable, enable, and del of one host)', optional: true },
+    { name: 'Port', help: 'host port 1..65535 (add, disable, enable, and del of one host)', optional: true },
   ],
   flags: [
+    { name: 'limit', value: 'N', help: `history: the newest N entries, 1..1000 (default ${HISTORY_DEFAULT_LIMIT})` },
     {
       name: 'conf',
       value: 'FILE',
@@ -45,18 +53,24 @@ const SPEC: ArgSpec = {
 
 const USAGE = formatUsage(
   'route',
-  'Lists and changes routes in MySQL. Each change is one transaction the DNS pushes to subscribed agents within its check interval.',
+  'Lists and changes routes in MySQL. Each change is one transaction the DNS pushes to subscribed agents within its check interval, recorded in the route history (RouteAudit) with your OS user and host.',
   SPEC,
   [
-    'route list [ModID [CmdID]]        the routes, one host per line',
-    'route add ModID CmdID IP Port     add a host (a host already there: nothing changes)',
-    'route del ModID CmdID IP Port     delete one host',
-    'route del ModID CmdID             delete the whole route',
+    'route list [ModID [CmdID]]                 the routes, one host per line (disabled hosts say so)',
+    'route add ModID CmdID IP Port              add a host (a host already there: nothing changes)',
+    'route del ModID CmdID IP Port              delete one host',
+    'route del ModID CmdID                      delete the whole route',
+    'route disable ModID CmdID IP Port          drain a host: kept in the route, no longer served',
+    'route enable ModID CmdID IP Port           serve a disabled host again',
+    'route history [ModID [CmdID]] [--limit N]  newest changes first: who, from where, hosts',
     'exit status: 0 done (also when nothing needed changing), 1 MySQL failed, 2 bad arguments',
   ],
 );
 
-type Command = { kind: 'list'; modid?: number; cmdid?: number } | { kind: 'change'; edit: RouteEdit };
+type Command =
+  | { kind: 'list'; modid?: number; cmdid?: number }
+  | { kind: 'history'; modid?: number; cmdid?: number }
+  | { kind: 'change'; edit: RouteEdit };
 
 /** Validates the whole command line before anything touches MySQL. */
 function parseCommand(pos: readonly string[]): Command {
@@ -65,23 +79,28 @@ function parseCommand(pos: readonly string[]): Command {
   const host = () => ({ ip: ipToInt(parseIpArg(rest[2], 'IP')), port: parsePortArg(rest[3], 'Port') });
   switch (command) {
     case 'list':
-      if (rest.length > 2) throw new UsageError('route list takes at most ModID and CmdID');
+    case 'history':
+      if (rest.length > 2) throw new UsageError(`route ${command} takes at most ModID and CmdID`);
       return {
-        kind: 'list',
+        kind: command,
         modid: rest[0] === undefined ? undefined : parseIdArg(rest[0], 'ModID'),
         cmdid: rest[1] === undefined ? undefined : parseIdArg(rest[1], 'CmdID'),
       };
     case 'add':
-      if (rest.length !== 4) throw new UsageError('route add needs ModID CmdID IP Port');
-      return { kind: 'change', edit: { op: 'add', ...key(), ...host() } };
+    case 'disable':
+    case 'enable':
+      if (rest.length !== 4) throw new UsageError(`route ${command} needs ModID CmdID IP Port`);
+      return { kind: 'change', edit: { op: command, ...key(), ...host() } };
     case 'del':
       if (rest.length === 2) return { kind: 'change', edit: { op: 'del-route', ...key() } };
       if (rest.length !== 4) throw new UsageError('route del needs ModID CmdID, or ModID CmdID IP Port');
       return { kind: 'change', edit: { op: 'del', ...key(), ...host() } };
     default:
-      throw new UsageError(`unknown COMMAND ${JSON.stringify(command)} (list, add or del)`);
+      throw new UsageError(`unknown COMMAND ${JSON.stringify(command)} (list, add, del, disable, enable or history)`);
   }
 }
+
+const ER_BAD_FIELD_ERROR = 1054;
 
 async function list(conn: Connection, cmd: Extract<Command, { kind: 'list' }>, io: ToolIO): Promise<void> {
   const where: string[] = [];
@@ -94,27 +113,46 @@ async function list(conn: Connection, cmd: Extract<Command, { kind: 'list' }>, i
     where.push('cmdid = ?');
     values.push(cmd.cmdid);
   }
-  const [rows] = await conn.query<RowDataPacket[]>(
-    `SELECT modid, cmdid, INET_NTOA(serverip) AS ip, serverport AS port FROM RouteData` +
-      `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY modid, cmdid, serverip, serverport`,
-    values,
-  );
+  const select = (flag: string) =>
+    conn.query<RowDataPacket[]>(
+      `SELECT modid, cmdid, INET_NTOA(serverip) AS ip, serverport AS port, ${flag} AS disabled FROM RouteData` +
+        `${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY modid, cmdid, serverip, serverport`,
+      values,
+    );
+  let rows: RowDataPacket[];
+  try {
+    [rows] = await select('disabled');
+  } catch (err) {
+    // A schema before migration 0002 has no flag: list it as it is, every host enabled.
+    if ((err as { errno?: unknown }).errno !== ER_BAD_FIELD_ERROR) throw err;
+    [rows] = await select('0');
+  }
   const [[version]] = await conn.query<RowDataPacket[]>('SELECT version FROM RouteVersion WHERE id = 1');
-  io.stdout.write(`route version ${version?.version ?? 0}, ${rows.length} host${rows.length === 1 ? '' : 's'}\n`);
-  for (const r of rows) io.stdout.write(`modid = ${r.modid}, cmdid = ${r.cmdid}, ip = ${r.ip}, port = ${r.port}\n`);
+  const off = rows.filter((r) => Number(r.disabled) !== 0).length;
+  io.stdout.write(
+    `route version ${version?.version ?? 0}, ${rows.length} host${rows.length === 1 ? '' : 's'}` +
+      `${off > 0 ? ` (${off} disabled)` : ''}\n`,
+  );
+  for (const r of rows)
+    io.stdout.write(
+      `modid = ${r.modid}, cmdid = ${r.cmdid}, ip = ${r.ip}, port = ${r.port}${Number(r.disabled) !== 0 ? ', disabled' : ''}\n`,
+    );
 }
 
-async function change(conn: Connection, edit: RouteEdit, io: ToolIO): Promise<void> {
-  const result = await changeRoutes(conn, [edit]);
-  const { rows } = result.results[0];
+const NOOP_TEXT: Record<RouteEditNoop, string> = {
+  [RouteEditNoop.PRESENT]: 'that host is already in the route',
+  [RouteEditNoop.ABSENT]: 'that host is not in the route',
+  [RouteEditNoop.ALREADY_DISABLED]: 'that host is disabled already',
+  [RouteEditNoop.ALREADY_ENABLED]: 'that host is not disabled',
+  [RouteEditNoop.SAME_HOSTS]: 'the route has exactly these hosts',
+};
+
+async function change(conn: Connection, edit: RouteEdit, actor: RouteActor, io: ToolIO): Promise<void> {
+  const result = await changeRoutes(conn, [edit], actor);
+  const { rows, noop } = result.results[0];
   const what = describeRouteEdit(edit);
   if (!result.changed) {
-    const why =
-      edit.op === 'add'
-        ? 'that host is already in the route'
-        : edit.op === 'del'
-          ? 'that host is not in the route'
-          : 'the route has no host';
+    const why = edit.op === 'del-route' ? 'the route has no host' : NOOP_TEXT[noop ?? RouteEditNoop.ABSENT];
     io.stdout.write(`${what}: nothing changed (${why})\n`);
     return;
   }
@@ -127,6 +165,7 @@ export async function runRouteAdmin(argv: readonly string[], io: ToolIO): Promis
   let cmd: Command;
   let config: Config;
   let found: FoundMysqlConfig;
+  let limit = HISTORY_DEFAULT_LIMIT;
   try {
     const args = parseArgv(argv, SPEC);
     if (args.help) {
@@ -134,6 +173,11 @@ export async function runRouteAdmin(argv: readonly string[], io: ToolIO): Promis
       return ExitCode.OK;
     }
     cmd = parseCommand(args.positionals);
+    const rawLimit = flagValue(args, 'limit');
+    if (rawLimit !== undefined) {
+      if (cmd.kind !== 'history') throw new UsageError('--limit is for route history only');
+      limit = parseIntArg(rawLimit, '--limit', 1, ROUTE_AUDIT_MAX_LIMIT);
+    }
     found = findMysqlConfig(flagValue(args, 'conf'), io.env ?? {});
     config = found.config;
   } catch (err) {
@@ -153,7 +197,8 @@ export async function runRouteAdmin(argv: readonly string[], io: ToolIO): Promis
   }
   try {
     if (cmd.kind === 'list') await list(conn, cmd, io);
-    else await change(conn, cmd.edit, io);
+    else if (cmd.kind === 'history') await printHistory(conn, { modid: cmd.modid, cmdid: cmd.cmdid, limit }, io);
+    else await change(conn, cmd.edit, cliActor(), io);
     return ExitCode.OK;
   } catch (err) {
     io.stderr.write(`route: ${(err as Error).message}\n`);
