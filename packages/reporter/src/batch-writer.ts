@@ -8,14 +8,26 @@ import {
 } from '@lars/store';
 import type { Backoff } from '@lars/reactor';
 
+/** How big a row's part of a statement is, and the statement around the rows. */
+export interface StatementSizing<R> {
+  rowBytes(row: R): number;
+  fixedBytes: number;
+}
+
+/** The ServerCallStatus upsert's sizing (the default). */
+export const CALL_STATUS_SIZING: StatementSizing<CallStatusRow> = {
+  rowBytes: callStatusRowBytes,
+  fixedBytes: UPSERT_CALL_STATUS_FIXED_BYTES,
+};
+
 /** What a BatchWriter reports; the writer thread turns these into counters and log lines. */
-export interface BatchWriterEvents {
+export interface BatchWriterEvents<R = CallStatusRow> {
   /** One statement MySQL took, of `rows` rows, in `ms`. */
   written(rows: number, ms: number): void;
   /** A statement failed and will be sent again after `retryInMs` (a transient or setup error). */
   retrying(err: unknown, rows: number, retryInMs: number): void;
   /** MySQL refused this row on its own (a row-level error, or a row too big for any statement): dropped. */
-  refused(row: CallStatusRow, err: unknown): void;
+  refused(row: R, err: unknown): void;
   /**
    * A statement of `rows` rows failed for some of its rows (or its size): it
    * is split in halves (a single row is refused instead, see refused()).
@@ -27,9 +39,11 @@ export interface BatchWriterEvents {
   recovered(failures: number, rows: number): void;
 }
 
-export interface BatchWriterParts {
+export interface BatchWriterParts<R = CallStatusRow> {
   /** Runs one upsert statement of `rows` (mysql2 on the writer's connection; a fake in unit tests). */
-  execute(rows: readonly CallStatusRow[]): Promise<void>;
+  execute(rows: readonly R[]): Promise<void>;
+  /** The statement's sizing; ServerCallStatus's by default (the rollup's writer passes its own). */
+  sizing?: StatementSizing<R>;
   /** The current byte budget of one statement (it follows the server's max_allowed_packet). */
   budgetBytes(): number;
   backoff: Backoff;
@@ -37,12 +51,13 @@ export interface BatchWriterParts {
   sleep(ms: number): Promise<void>;
   /** True once the close deadline passed: stop retrying, report the rest as unwritten. */
   abandoned(): boolean;
-  events: BatchWriterEvents;
+  events: BatchWriterEvents<R>;
   now?: () => number;
 }
 
 /**
- * Writes a writer's batch of rows into ServerCallStatus, in order, so that a
+ * Writes a writer's batch of rows into ServerCallStatus (or, with its own
+ * sizing and execute, CallStatusMinute), in order, so that a
  * later snapshot of a key always lands after an earlier one:
  *   - cut into consecutive statements of at most budgetBytes() each;
  *   - a transient failure (connection lost or refused, lock wait, deadlock,
@@ -54,21 +69,23 @@ export interface BatchWriterParts {
  * Nothing is dropped for any other reason; once abandoned() the rows not yet
  * taken are returned as unwritten.
  */
-export class BatchWriter {
-  private readonly parts: BatchWriterParts;
+export class BatchWriter<R = CallStatusRow> {
+  private readonly parts: BatchWriterParts<R>;
+  private readonly sizing: StatementSizing<R>;
   private readonly now: () => number;
   /** Failed attempts since the last statement that went through. */
   private failures = 0;
 
-  constructor(parts: BatchWriterParts) {
+  constructor(parts: BatchWriterParts<R>) {
     this.parts = parts;
+    this.sizing = parts.sizing ?? (CALL_STATUS_SIZING as unknown as StatementSizing<R>);
     this.now = parts.now ?? (() => performance.now());
   }
 
   /** Writes `rows` (see the class comment); resolves with how many were left unwritten (0 unless abandoned). */
-  async write(rows: readonly CallStatusRow[]): Promise<number> {
+  async write(rows: readonly R[]): Promise<number> {
     if (rows.length === 0) return 0;
-    const statements = splitByBytes(rows, this.parts.budgetBytes());
+    const statements = splitByBytes(rows, this.parts.budgetBytes(), this.sizing);
     if (statements.length > 1) this.parts.events.split(statements.length);
     for (let i = 0; i < statements.length; i++) {
       const left = await this.writeStatement(statements[i]);
@@ -78,7 +95,7 @@ export class BatchWriter {
   }
 
   /** One statement, retried or bisected until done; resolves with the rows left unwritten when abandoned. */
-  private async writeStatement(rows: readonly CallStatusRow[]): Promise<number> {
+  private async writeStatement(rows: readonly R[]): Promise<number> {
     for (;;) {
       if (this.parts.abandoned()) return rows.length;
       const t0 = this.now();
@@ -118,16 +135,20 @@ export class BatchWriter {
  * bytes. A row too big for any statement on its own still gets one (MySQL
  * then refuses it, and it is dropped as refused).
  */
-export function splitByBytes(rows: readonly CallStatusRow[], budget: number): CallStatusRow[][] {
-  const out: CallStatusRow[][] = [];
-  let current: CallStatusRow[] = [];
-  let bytes = UPSERT_CALL_STATUS_FIXED_BYTES;
+export function splitByBytes<R = CallStatusRow>(
+  rows: readonly R[],
+  budget: number,
+  sizing: StatementSizing<R> = CALL_STATUS_SIZING as unknown as StatementSizing<R>,
+): R[][] {
+  const out: R[][] = [];
+  let current: R[] = [];
+  let bytes = sizing.fixedBytes;
   for (const row of rows) {
-    const b = callStatusRowBytes(row);
+    const b = sizing.rowBytes(row);
     if (current.length > 0 && bytes + b > budget) {
       out.push(current);
       current = [];
-      bytes = UPSERT_CALL_STATUS_FIXED_BYTES;
+      bytes = sizing.fixedBytes;
     }
     current.push(row);
     bytes += b;

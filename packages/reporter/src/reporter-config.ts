@@ -13,6 +13,7 @@ import {
 } from '@lars/reactor';
 import { MYSQL_RULES } from '@lars/store';
 import { MAX_CLOSE_TIMEOUT_MS, MIN_STATEMENT_BYTES, type ReporterServerOptions } from './reporter-server.js';
+import { MAX_ROLLUP_INTERVAL_S, MIN_RETENTION_S } from './rollup-options.js';
 
 // The shared rule lists set fields ReporterServerOptions must have (HasFields, checked per list).
 const shared = sharedRules<ReporterServerOptions>();
@@ -47,6 +48,37 @@ export const REPORTER_CONFIG: ConfigSchema<ReporterServerOptions> = {
     secondsRule('reporter', 'close_timeout', 'closeTimeoutMs', 0, undefined, MAX_CLOSE_TIMEOUT_MS),
     integerRule('reporter', 'max_statement_bytes', 'maxStatementBytes', MIN_STATEMENT_BYTES),
     integerRule('reporter', 'lock_wait_timeout', 'lockWaitTimeoutS', 1, 3600),
+    {
+      section: 'reporter',
+      key: 'rollup',
+      option: 'rollup',
+      range: 'on or off (also true/false, yes/no, 1/0)',
+      read: (c, s, k) => c.getBool(s, k, false),
+    },
+    integerRule(
+      'reporter',
+      'rollup_interval',
+      'rollupIntervalS',
+      1,
+      MAX_ROLLUP_INTERVAL_S,
+      `seconds, an integer 1..${MAX_ROLLUP_INTERVAL_S}`,
+    ),
+    integerRule(
+      'reporter',
+      'rollup_retention',
+      'rollupRetentionS',
+      MIN_RETENTION_S,
+      undefined,
+      `seconds, an integer >= ${MIN_RETENTION_S}`,
+    ),
+    integerRule(
+      'reporter',
+      'status_max_age',
+      'statusMaxAgeS',
+      MIN_RETENTION_S,
+      undefined,
+      `seconds, an integer >= ${MIN_RETENTION_S}`,
+    ),
     ...shared(STATS_RULES, true),
   ],
   aliases: { repoter: 'reporter' },

@@ -76,6 +76,52 @@ export const REPORTER_METRICS = defineMetrics({
     type: 'counter',
     help: "Batches cut into several statements to keep each under the byte budget (the server's max_allowed_packet).",
   },
+  rollupRowsWritten: {
+    name: 'rollup_rows_written_total',
+    type: 'counter',
+    help: 'CallStatusMinute rows upserted (one per route, host, caller and bucket that gained calls in a batch).',
+  },
+  rollupRowsLost: {
+    name: 'rollup_rows_lost_total',
+    type: 'counter',
+    help: 'CallStatusMinute rows not written: refused by MySQL, or unwritten at the close deadline.',
+  },
+  rollupPending: {
+    name: 'rollup_rows_pending',
+    type: 'gauge',
+    help: 'CallStatusMinute rows counted and not yet written (written every few seconds, and at close).',
+  },
+  rollupDuplicates: {
+    name: 'rollup_snapshots_duplicate_total',
+    type: 'counter',
+    help: 'Reported hosts the rollup counted nothing for: the same snapshot seen again (a resend).',
+  },
+  rollupOlder: {
+    name: 'rollup_snapshots_older_total',
+    type: 'counter',
+    help: 'Reported hosts the rollup counted nothing for: older (ts) than one already counted (a late resend).',
+  },
+  rollupResets: {
+    name: 'rollup_window_resets_total',
+    type: 'counter',
+    help: "Reported hosts whose counts restarted (the agent's window reset): counted from zero.",
+  },
+  rollupRowsPruned: {
+    name: 'rollup_rows_pruned_total',
+    type: 'counter',
+    help: 'CallStatusMinute rows deleted past `[reporter] rollup_retention`.',
+  },
+  statusRowsPruned: {
+    name: 'status_rows_pruned_total',
+    type: 'counter',
+    help: 'ServerCallStatus rows deleted: not reported for `[reporter] status_max_age`, or of a host no route holds.',
+  },
+  prunePasses: { name: 'prune_passes_total', type: 'counter', help: 'Sweeps of old rows completed.' },
+  pruneFailures: {
+    name: 'prune_failures_total',
+    type: 'counter',
+    help: 'Sweep statements that failed (the next sweep tries again).',
+  },
   drops: {
     name: 'requests_dropped_total',
     type: 'counter',

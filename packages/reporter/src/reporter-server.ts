@@ -24,12 +24,13 @@ import { checkOption, ErrorCode, LarsError, LogThrottle, MessageRouter } from '@
 import { checkDaemonSchema, describeMysql, MYSQL_DEFAULTS, readPackageVersion, type MysqlSettings } from '@lars/store';
 import { BATCH_ROWS_BOUNDS, BATCH_WRITE_SECONDS_BOUNDS, REPORTER_METRICS } from './reporter-metrics.js';
 import { RowRejectReason } from './row-check.js';
+import { rollupWriterData, type RollupOptions } from './rollup-options.js';
 import { StatusRecordWriter } from './status-record.js';
 import { writerReadiness, writersFailing, writersMysqlDown } from './writer-health.js';
 import { WRITER_COUNTERS, WriterControl, type WriterData } from './writer-protocol.js';
 
 /** The TcpGuardOptions fields (frameTimeoutMs, maxConnPerIp, connIdleTimeoutMs, allow) go to the TcpServer as they are. */
-export interface ReporterServerOptions extends TcpGuardOptions {
+export interface ReporterServerOptions extends TcpGuardOptions, RollupOptions {
   /** `[reactor] ip`: bind address (loopback by default). */
   host?: string;
   /** `[reactor] port`; 0 picks a free port. */
@@ -204,6 +205,7 @@ export class ReporterServer {
       batchSeconds: this.batchSeconds.buffer,
       batchRows: this.batchRows.buffer,
       control: this.control.buffer as SharedArrayBuffer,
+      ...rollupWriterData(options),
     };
     this.rejectThrottle = new LogThrottle(data.warnIntervalMs);
     this.pool = new ThreadPool(siblingModule('writer-worker', import.meta.url), {
@@ -318,6 +320,16 @@ export class ReporterServer {
       rowsRejected: this.counters.rowsRejectedPort + counters.total('rowsRefused'),
       rowsRefusedByMysql: counters.total('rowsRefused'),
       statementSplits: counters.total('statementSplits'),
+      rollupRowsWritten: counters.total('rollupRowsWritten'),
+      rollupRowsLost: counters.total('rollupRowsLost'),
+      rollupPending: counters.total('rollupPending'),
+      rollupDuplicates: counters.total('rollupDuplicates'),
+      rollupOlder: counters.total('rollupOlder'),
+      rollupResets: counters.total('rollupResets'),
+      rollupRowsPruned: counters.total('rollupRowsPruned'),
+      statusRowsPruned: counters.total('statusRowsPruned'),
+      prunePasses: counters.total('prunePasses'),
+      pruneFailures: counters.total('pruneFailures'),
       mysqlUp: writersMysqlDown(counters).length === 0,
       writersFailing: writersFailing(counters).length,
       maxAllowedPacket: counters.perRow('maxAllowedPacket'),

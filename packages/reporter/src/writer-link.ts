@@ -93,11 +93,16 @@ export class WriterLink {
    * e.g. waiting on a lock, may still be applied by it). A failure that breaks the connection drops it and marks the
    * link down; any failure is rethrown for the caller to classify.
    */
-  async upsert(rows: readonly CallStatusRow[], abandon: AbortSignal): Promise<void> {
+  upsert(rows: readonly CallStatusRow[], abandon: AbortSignal): Promise<void> {
+    return this.run((c) => upsertCallStatus(c, rows), abandon);
+  }
+
+  /** Any statement(s) on the link's connection, with upsert()'s handling of the deadline and of a lost connection. */
+  async run<T>(work: (c: Connection) => Promise<T>, abandon: AbortSignal): Promise<T> {
     // Connecting (MySQL unreachable: up to connectTimeoutMs) is given up at the deadline too.
     const c = await untilAborted(this.connection(), abandon);
     try {
-      await untilAborted(upsertCallStatus(c, rows), abandon);
+      return await untilAborted(work(c), abandon);
     } catch (err) {
       if (abandon.aborted) this.link.abort(c);
       else if (isMysqlConnectionBroken(err)) {

@@ -24,6 +24,23 @@ export interface WriterData {
   batchRows: SharedArrayBuffer;
   /** One Int32 (WriterControl): the main thread sets ABANDON at the close deadline and notifies. */
   control: SharedArrayBuffer;
+  /** The per-bucket rollup (CallStatusMinute, rollup-counter.ts); null: `[reporter] rollup = off`. */
+  rollup: { intervalS: number; stateTtlMs: number; flushMs: number } | null;
+  /** The sweep of old rows: writer 0 alone runs it (one sweeper per reporter). */
+  prune: PruneSettings;
+}
+
+/** The sweep (writer 0): every intervalMs, DELETEs of at most batchRows rows each, pauseMs apart. */
+export interface PruneSettings {
+  intervalMs: number;
+  batchRows: number;
+  pauseMs: number;
+  /** CallStatusMinute buckets older than this (seconds); null when the rollup is off. */
+  rollupRetentionS: number | null;
+  /** ServerCallStatus rows not reported for this long (seconds). */
+  statusMaxAgeS: number;
+  /** ServerCallStatus rows of hosts in no route, not reported for this long (seconds). */
+  orphanGraceS: number;
 }
 
 /** Values of WriterData.control[0]. */
@@ -47,7 +64,9 @@ export const STATEMENT_BYTES_BEFORE_CONNECT = 1024 * 1024 - STATEMENT_HEADROOM_B
  * is open, 0 while it cannot connect, -1 before its first attempt.
  * writeFailing: 1 while a batch is being retried. maxAllowedPacket and
  * statementBudget: the server's limit read at the last connect, and the
- * statement byte budget in force.
+ * statement byte budget in force. rollup*: the rollup's rows written or lost
+ * (refused by MySQL, or unwritten at the close deadline) and its snapshot
+ * decisions (rollup-counter.ts); *Pruned, prune*: the sweep (writer 0).
  */
 export const WRITER_COUNTERS = [
   'rowsWritten',
@@ -60,4 +79,14 @@ export const WRITER_COUNTERS = [
   'rowsUnwritten',
   'maxAllowedPacket',
   'statementBudget',
+  'rollupRowsWritten',
+  'rollupRowsLost',
+  'rollupPending',
+  'rollupDuplicates',
+  'rollupOlder',
+  'rollupResets',
+  'rollupRowsPruned',
+  'statusRowsPruned',
+  'prunePasses',
+  'pruneFailures',
 ] as const;

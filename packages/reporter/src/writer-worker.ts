@@ -12,6 +12,9 @@
 // the rows still unwritten (its batch and its queue), logs them, and exits.
 // The writer beats its heartbeat slot (the reporter's /healthz) and records
 // each statement MySQL took into the batch histograms (its own row of each).
+// With the rollup on, each batch also yields CallStatusMinute rows
+// (rollup-writer.ts), counted before and written after its ServerCallStatus
+// rows; writer 0 also sweeps old rows (prune-sweeper.ts).
 import {
   Backoff,
   Heartbeat,
@@ -24,6 +27,8 @@ import {
 import { throttledMysqlError, type CallStatusRow } from '@lars/store';
 import { LogThrottle } from '@lars/wire';
 import { BatchWriter } from './batch-writer.js';
+import { PruneSweeper } from './prune-sweeper.js';
+import { RollupWriter } from './rollup-writer.js';
 import { BATCH_ROWS_BOUNDS, BATCH_WRITE_SECONDS_BOUNDS } from './reporter-metrics.js';
 import { readStatusRecord } from './status-record.js';
 import { pause, WriterLink } from './writer-link.js';
@@ -120,23 +125,73 @@ const writer = new BatchWriter({
   },
 });
 
+const rollup =
+  d.rollup === null
+    ? null
+    : new RollupWriter({
+        index,
+        link,
+        counters,
+        intervalS: d.rollup.intervalS,
+        stateTtlMs: d.rollup.stateTtlMs,
+        flushMs: d.rollup.flushMs,
+        budgetBytes,
+        backoff: d.backoff,
+        abandon: abandon.signal,
+        warnIntervalMs: d.warnIntervalMs,
+        logger,
+      });
+const sweeper =
+  index !== 0
+    ? null
+    : new PruneSweeper({
+        index,
+        link,
+        counters,
+        settings: d.prune,
+        abandon: abandon.signal,
+        warnIntervalMs: d.warnIntervalMs,
+        logger,
+      }).start();
+
 let rows: CallStatusRow[] = [];
 let unwritten = 0;
+/** A batch between its rollup count and its ServerCallStatus upsert: the rollup timer waits. */
+let batchInFlight = false;
 
 async function flush(): Promise<void> {
   const batch = rows;
   rows = [];
+  batchInFlight = true;
+  // Counted before the upsert: a stream new to this writer starts from its row as stored.
+  const counted = rollup?.count(batch);
+  if (counted instanceof Promise) await counted;
   const left = await writer.write(batch);
+  batchInFlight = false;
+  // The rollup is written after the rows it was counted from (a crash in between loses calls, never counts twice).
+  const flushed = rollup?.flush(false);
+  if (flushed) await flushed;
   if (left === 0) return;
   unwritten += left;
   counters.add(index, 'rowsUnwritten', left);
 }
 
+// Counted calls of a writer that receives nothing more are written on time all the same.
+const rollupTimer =
+  rollup === null
+    ? null
+    : setInterval(() => {
+        if (!batchInFlight) void rollup.flush(false);
+      }, d.rollup?.flushMs ?? 0);
+
 // The reporter's start() waits for every writer's first connect attempt, so its mysqlUp and log say how it went.
 const keeper = link.keepConnected(stop.signal, poolWorkerReady);
 await runPoolWorker((record) => void readStatusRecord(record, rows), { batch: d.batchRecords, flush });
 // Queue closed and drained: stop reconnecting, release the connection so the thread can exit.
+if (rollupTimer !== null) clearInterval(rollupTimer);
+await rollup?.flush(true);
 stop.abort();
+await sweeper?.close();
 await keeper;
 if (unwritten > 0) logger.error({ rows: unwritten }, 'rows not written by the close deadline; dropped');
 heartbeat.close();

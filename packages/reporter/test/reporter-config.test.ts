@@ -30,6 +30,10 @@ describe('reporterOptionsFromConfig', () => {
       writers: 3,
       queueBytes: 8388608,
       batchRecords: 256,
+      rollup: true,
+      rollupIntervalS: 60,
+      rollupRetentionS: 604800,
+      statusMaxAgeS: 604800,
     });
   });
 
@@ -68,6 +72,20 @@ describe('reporterOptionsFromConfig', () => {
     const threads = badConfigError(() => options('[repoter]\ndb_thread_cnt = 65\n')).message;
     expect(threads).toBe(`${FILE}: [repoter] db_thread_cnt = 65 is out of range: allowed an integer 1..64`);
     expect(threads).not.toContain('writers');
+  });
+
+  it('reads the rollup and sweep keys, and rejects them out of range', () => {
+    expect(
+      options('[reporter]\nrollup = off\nrollup_interval = 10\nrollup_retention = 86400\nstatus_max_age = 3600\n'),
+    ).toEqual({ rollup: false, rollupIntervalS: 10, rollupRetentionS: 86400, statusMaxAgeS: 3600 });
+    expect(options('', { LARS_REPORTER_ROLLUP: 'on' })).toEqual({ rollup: true });
+    expect(badConfigError(() => options('[reporter]\nrollup_interval = 0\n')).message).toBe(
+      `${FILE}: [reporter] rollup_interval = 0 is out of range: allowed seconds, an integer 1..3600`,
+    );
+    expect(badConfigError(() => options('[reporter]\nstatus_max_age = 59\n')).message).toBe(
+      `${FILE}: [reporter] status_max_age = 59 is out of range: allowed seconds, an integer >= 60`,
+    );
+    expect(badConfigError(() => options('[reporter]\nrollup = maybe\n')).message).toMatch(/rollup/);
   });
 
   it("rejects an unknown LARS_REPORTER_ variable; the agent's [reporter] keys are the agent's", () => {

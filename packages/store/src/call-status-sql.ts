@@ -15,12 +15,18 @@ export type CallStatusRow = [
 
 /**
  * One multi-row upsert of ServerCallStatus keyed (modid, cmdid, ip, port,
- * caller): the snapshot's counts, time and state replace the row's. Rows of
- * one key later in the batch win, so a batch keeps each key's order.
+ * caller): the snapshot's counts, time and state replace the row's unless the
+ * row holds a later snapshot (a larger ts), so a snapshot resent late, or
+ * written late by another reporter instance after a failover, does not turn
+ * the row back. Rows of one key later in the batch win at an equal ts, so a
+ * batch keeps each key's order. MySQL assigns left to right: ts goes last so
+ * the conditions see the row's old ts.
  */
 export const UPSERT_CALL_STATUS_SQL =
   'INSERT INTO ServerCallStatus (modid, cmdid, ip, port, caller, succ_cnt, err_cnt, ts, overload) VALUES ? ' +
-  'ON DUPLICATE KEY UPDATE succ_cnt = VALUES(succ_cnt), err_cnt = VALUES(err_cnt), ts = VALUES(ts), overload = VALUES(overload)';
+  'ON DUPLICATE KEY UPDATE succ_cnt = IF(VALUES(ts) >= ts, VALUES(succ_cnt), succ_cnt), ' +
+  'err_cnt = IF(VALUES(ts) >= ts, VALUES(err_cnt), err_cnt), ' +
+  'overload = IF(VALUES(ts) >= ts, VALUES(overload), overload), ts = GREATEST(ts, VALUES(ts))';
 
 /** Writes `rows` in one statement (the caller keeps batches within max_allowed_packet). */
 export async function upsertCallStatus(conn: Connection, rows: readonly CallStatusRow[]): Promise<void> {
