@@ -4,7 +4,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")" && pwd)
 cd "$ROOT"
 
-DAEMONS=(dns reporter lbagent)
+DAEMONS=(dns reporter lbagent web)
 RUN_DIR="$ROOT/var/run"
 LOG_DIR="$ROOT/var/log"
 # What a daemon started by `start` writes to stdout/stderr outside its log (a
@@ -18,6 +18,7 @@ package_of() {
     dns) echo "dns conf/lars_dns.conf" ;;
     reporter) echo "reporter conf/lars_reporter.conf" ;;
     lbagent) echo "agent conf/lars_lb_agent.conf" ;;
+    web) echo "web conf/lars_web.conf" ;;
   esac
 }
 
@@ -144,7 +145,7 @@ start_all() {
 # daemon: running_pid), SIGTERM first, SIGKILL after 20 s.
 stop_all() {
   local d pid i
-  for d in lbagent reporter dns; do
+  for d in web lbagent reporter dns; do
     [ -f "$RUN_DIR/$d.pid" ] || continue
     if running_pid "$d"; then
       pid=$PID
@@ -171,9 +172,9 @@ usage() {
 usage: ./run_lars.sh COMMAND [ARGS]   (./run_lars.sh COMMAND --help: that command only)
 
   up        install dependencies, build (pnpm build), start the local MariaDB
-            with the schema and the sample routes, and start the three daemons
-            (run this first)
-  start     start dns, reporter and lbagent in the background from the build
+            with the schema and the sample routes, and start the daemons and
+            the web console (run this first)
+  start     start dns, reporter, lbagent and web in the background from the build
             (pid files under var/run, logs under var/log) and wait until they
             answer
   stop      stop what start started
@@ -183,6 +184,11 @@ usage: ./run_lars.sh COMMAND [ARGS]   (./run_lars.sh COMMAND --help: that comman
   dns [CONF]          run the route DNS in the foreground (conf/lars_dns.conf)
   reporter [CONF]     run the reporter in the foreground (conf/lars_reporter.conf)
   lbagent [CONF]      run the LB agent in the foreground (conf/lars_lb_agent.conf)
+  web [CONF]          run the web console in the foreground (conf/lars_web.conf;
+            http://127.0.0.1:7780/)
+  web-user add NAME ROLE | passwd NAME | del NAME | list
+            the console's users (ROLE: viewer, editor, admin; the password is
+            read from stdin, never an argument; [mysql] of conf/lars_web.conf)
   db        start (and on first use create) the local MariaDB for the daemons
             and apply the schema migrations (port: LARS_MYSQL_DB_PORT, default
             3306; data under var/mysql)
@@ -195,6 +201,9 @@ usage: ./run_lars.sh COMMAND [ARGS]   (./run_lars.sh COMMAND --help: that comman
   route list [ModID [CmdID]]          route administration: list, add a host,
   route add ModID CmdID IP Port       delete a host or a whole route (one
   route del ModID CmdID [IP Port]     transaction the DNS pushes to agents)
+  route disable|enable ModID CmdID IP Port
+                                      drain a host / serve it again
+  route history [ModID [CmdID]]       who changed what, newest first
   test gethost ModID CmdID            one host of the route
   test getroute ModID CmdID           every host of the route
   test report ModID CmdID IP Port 0|1 report a call result (0 success, 1 failure)
@@ -204,10 +213,10 @@ usage: ./run_lars.sh COMMAND [ARGS]   (./run_lars.sh COMMAND --help: that comman
       (every test tool and route take --help, the test tools --host and
       --base-port for the agent)
 
-Every command takes --help and --version. start, dns, reporter and lbagent run
+Every command takes --help and --version. start, dns, reporter, lbagent and web run
 the build (node packages/<pkg>/dist/main.js; pnpm build makes it, and they
 refuse a missing or stale one); LARS_FROM_SOURCE=1 runs the TypeScript sources
-through tsx instead. route and test run from the sources. Logs of start:
+through tsx instead. route, test and web-user run from the sources. Logs of start:
 var/log/<daemon>.log, rotated at LARS_LOG_MAX_BYTES (default 10485760) into
 .log.1 .. .log.N (N = LARS_LOG_KEEP, default 5); crash output in <daemon>.out.
 TXT
@@ -258,7 +267,7 @@ cmd=${1:-help}
 if [ -n "$(command_usage "$cmd")" ]; then
   case "$cmd:${1:-}" in
     *:--version) echo "lars-ts $(lars_version)"; exit 0 ;;
-    route:* | test:*) ;;
+    route:* | test:* | web-user:*) ;;
     *:--help | *:-h) command_usage "$cmd"; exit 0 ;;
   esac
 fi
@@ -271,13 +280,14 @@ case "$cmd" in
     bash scripts/mysql-local.sh start
     start_all
     ;;
-  dns | reporter | lbagent)
+  dns | reporter | lbagent | web)
     check_args 1 "$@"
     from_source || check_build
     daemon_cmd "$cmd"
     exec "${DAEMON_CMD[@]}" "${1:-$(default_conf_of "$cmd")}"
     ;;
   route) exec "${SOURCE_NODE[@]}" packages/tools/src/route-cli.ts "$@" ;;
+  web-user) exec "${SOURCE_NODE[@]}" packages/web/src/web-user-cli.ts "$@" ;;
   test) exec "${SOURCE_NODE[@]}" packages/tools/src/cli.ts "$@" ;;
   start) check_args 0 "$@"; start_all ;;
   stop) check_args 0 "$@"; stop_all ;;

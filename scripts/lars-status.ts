@@ -4,7 +4,7 @@
 // (daemon-probe.ts: /healthz, /readyz).
 //   node --conditions=lars-source --import tsx scripts/lars-status.ts [DAEMON...]          print the status
 //   node --conditions=lars-source --import tsx scripts/lars-status.ts --wait [DAEMON...]   wait until every started daemon answers
-// DAEMON: dns, reporter, lbagent (default all three). Exit status of the status:
+// DAEMON: dns, reporter, lbagent, web (default all four). Exit status of the status:
 // 0 every one runs and answers (ready or not), 1 one runs but does not answer
 // or says it is not alive, 3 one is not running; of --wait: 0, or 1 when one
 // died or did not come up within 60 s; 2 bad arguments.
@@ -60,6 +60,13 @@ const DAEMONS: readonly Daemon[] = [
       const base = c.getNumber('agent', 'base_port', 8888);
       return `udp ${c.getString('agent', 'ip', '127.0.0.1')}:${base}-${base + 2}`;
     },
+  },
+  {
+    name: 'web',
+    pkg: 'web',
+    conf: 'conf/lars_web.conf',
+    statsDefault: 7790,
+    ports: (c) => `http ${c.getString('web', 'ip', '127.0.0.1')}:${c.getNumber('web', 'port', 7780)}`,
   },
 ];
 

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { AGENT_METRICS } from '@lars/agent/internal';
 import { DNS_METRICS } from '@lars/dns/internal';
 import { REPORTER_METRICS } from '@lars/reporter/internal';
+import { WEB_METRICS } from '@lars/web/internal';
 import { metricsTable, type MetricList } from '@lars/reactor';
 
 export const README = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -19,6 +20,7 @@ export const METRIC_TABLES: readonly { marker: string; prefix: string; list: Met
   { marker: 'dns', prefix: 'lars_dns', list: DNS_METRICS },
   { marker: 'agent', prefix: 'lars_agent', list: AGENT_METRICS },
   { marker: 'reporter', prefix: 'lars_reporter', list: REPORTER_METRICS },
+  { marker: 'web', prefix: 'lars_web', list: WEB_METRICS },
 ];
 
 const markers = (name: string) => ({ start: `<!-- metrics:${name}:start -->`, end: `<!-- metrics:${name}:end -->` });

@@ -282,6 +282,8 @@ start_server() {
       die "the server of $DATA_DIR already runs on port $running_port, not $port; stop it first"
     fi
     info "already running on 127.0.0.1:$port (data dir $DATA_DIR)"
+    # A checkout that gained migrations since the server started: apply them (a no-op when current).
+    migrate_schema "$port"
     return 0
   fi
   if server_pid >/dev/null; then

@@ -9,8 +9,9 @@ import { REPO_ROOT } from '../../test-support/repo-paths.js';
 import { AGENT_CONFIG } from '../../packages/agent/src/agent-config.js';
 import { DNS_CONFIG } from '../../packages/dns/src/dns-config.js';
 import { REPORTER_CONFIG } from '../../packages/reporter/src/reporter-config.js';
+import { WEB_CONFIG } from '../../packages/web/src/web-config.js';
 
-const SCHEMAS = [DNS_CONFIG, REPORTER_CONFIG, AGENT_CONFIG] as unknown as ConfigSchema[];
+const SCHEMAS = [DNS_CONFIG, REPORTER_CONFIG, AGENT_CONFIG, WEB_CONFIG] as unknown as ConfigSchema[];
 const DOC = readFileSync(join(REPO_ROOT, 'docs', 'configuration.md'), 'utf8');
 
 const sectionsOf = (s: ConfigSchema) => [...new Set(s.rules.map((r) => r.section))];

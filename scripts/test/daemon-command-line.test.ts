@@ -1,4 +1,4 @@
-// The three daemons' command line (runDaemon + daemon-args.ts), from the
+// The daemons' command line (runDaemon + daemon-args.ts), from the
 // sources: --help, --version, an unknown option, and where the config file
 // comes from (the argument, else LARS_CONF). A config with a bad value makes
 // each start fail at once, naming the file it read, so no database is needed.
@@ -14,6 +14,7 @@ const DAEMONS = [
   { pkg: 'dns', bin: 'lars-dns' },
   { pkg: 'reporter', bin: 'lars-reporter' },
   { pkg: 'agent', bin: 'lars-agent' },
+  { pkg: 'web', bin: 'lars-web' },
 ] as const;
 
 const dir = mkdtempSync(join(tmpdir(), 'lars-daemon-cli-'));

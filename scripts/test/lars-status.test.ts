@@ -120,7 +120,7 @@ describe('lars-status (run_lars.sh status)', () => {
   it('refuses an unknown daemon and a bad timeout with exit 2', async () => {
     const unknown = await runStatus(['dnss']);
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toContain('unknown daemon "dnss": one of dns, reporter, lbagent');
+    expect(unknown.err).toContain('unknown daemon "dnss": one of dns, reporter, lbagent, web');
     const timeout = await runStatus(['dns'], { LARS_STATUS_TIMEOUT_MS: 'soon' });
     expect(timeout.code).toBe(2);
     expect(timeout.err).toContain('LARS_STATUS_TIMEOUT_MS=soon must be an integer');

@@ -120,20 +120,29 @@ describe('the migrated schema in a test database', () => {
   });
   afterAll(() => db.drop());
 
-  it("creates the four InnoDB tables and the migration runner's two", async () => {
+  it('creates every table of the migrations (sql/lars_dns.sql), all InnoDB', async () => {
     const tables = await rows(
       db,
       'SELECT TABLE_NAME AS t, ENGINE AS e FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
       [db.name],
     );
-    expect(tables.map((r) => [r.t, r.e])).toEqual([
-      ['RouteChange', 'InnoDB'],
-      ['RouteData', 'InnoDB'],
-      ['RouteVersion', 'InnoDB'],
-      ['SchemaLock', 'InnoDB'],
-      ['SchemaVersion', 'InnoDB'],
-      ['ServerCallStatus', 'InnoDB'],
-    ]);
+    expect(tables.map((r) => [r.t, r.e])).toEqual(
+      [
+        'ApiToken',
+        'CallStatusMinute',
+        'CmdIDConfig',
+        'ModIDConfig',
+        'RouteAudit',
+        'RouteChange',
+        'RouteData',
+        'RouteVersion',
+        'SchemaLock',
+        'SchemaVersion',
+        'ServerCallStatus',
+        'WebSession',
+        'WebUser',
+      ].map((t) => [t, 'InnoDB']),
+    );
   });
 
   it('has a unique key on RouteData (modid, cmdid, serverip, serverport)', async () => {

@@ -37,7 +37,7 @@ function run(file: string, args: string[], env: Record<string, string> = {}): Pr
 const runLars = (...args: string[]): Promise<Run> => run('bash', ['run_lars.sh', ...args]);
 
 function pids(): number[] {
-  return ['dns', 'reporter', 'lbagent']
+  return ['dns', 'reporter', 'lbagent', 'web']
     .map((d) => join(REPO_ROOT, 'var', 'run', `${d}.pid`))
     .filter((f) => existsSync(f))
     .map((f) => Number(readFileSync(f, 'utf8')));
@@ -68,11 +68,11 @@ describe('run_lars.sh end to end (default ports)', () => {
     const start = await run('bash', ['run_lars.sh', 'start'], { LARS_LOG_MAX_BYTES: String(LOG_MAX_BYTES) });
     expect(start.code, start.out).toBe(0);
     const started = pids();
-    expect(started).toHaveLength(3);
+    expect(started).toHaveLength(4);
     // From the build, no tsx: node packages/<pkg>/dist/main.js CONF.
     for (const pid of started) {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      expect(argv.join(' ')).toMatch(/^\S*node packages\/(dns|reporter|agent)\/dist\/main\.js conf\/\S+\.conf $/);
+      expect(argv.join(' ')).toMatch(/^\S*node packages\/(dns|reporter|agent|web)\/dist\/main\.js conf\/\S+\.conf $/);
       expect(argv).not.toContain('tsx');
     }
     // Each daemon logs into its own size-capped var/log/<daemon>.log (JSON lines).
@@ -80,6 +80,7 @@ describe('run_lars.sh end to end (default ports)', () => {
       ['dns', 'lars-dns'],
       ['reporter', 'lars-reporter'],
       ['lbagent', 'lars-agent'],
+      ['web', 'lars-web'],
     ]) {
       const log = join(REPO_ROOT, 'var', 'log', `${d}.log`);
       expect(readFileSync(log, 'utf8')).toContain(`"msg":"${bin} starting"`);
@@ -90,6 +91,7 @@ describe('run_lars.sh end to end (default ports)', () => {
     expect(status.out).toMatch(/dns\s+running/);
     expect(status.out).toMatch(/reporter\s+running/);
     expect(status.out).toMatch(/lbagent\s+running/);
+    expect(status.out).toMatch(/web\s+running/);
     // A reader that stops early (head, or one that reads nothing) ends status quietly.
     for (const reader of ['head -1', 'true']) {
       const piped = await run('bash', ['-c', `bash run_lars.sh status | ${reader}`]);

@@ -44,7 +44,7 @@ const units = readdirSync(UNIT_DIR).filter((f) => f.endsWith('.service'));
 describe('deploy/systemd units', () => {
   it('has one unit per daemon bin, and nothing else', () => {
     expect(units.map((u) => u.replace(/\.service$/, '')).sort()).toEqual([...daemonBins().keys()].sort());
-    expect([...daemonBins().keys()].sort()).toEqual(['lars-agent', 'lars-dns', 'lars-reporter']);
+    expect([...daemonBins().keys()].sort()).toEqual(['lars-agent', 'lars-dns', 'lars-reporter', 'lars-web']);
   });
 
   for (const unit of units) {

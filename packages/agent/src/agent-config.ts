@@ -72,7 +72,17 @@ export const AGENT_CONFIG: ConfigSchema<AgentOptions> = {
   ],
   // The reporter daemon's `[reporter]` keys, so one shell's LARS_REPORTER_* can set both.
   otherDaemonKeys: {
-    reporter: ['db_thread_cnt', 'batch_size', 'close_timeout', 'max_statement_bytes', 'lock_wait_timeout'],
+    reporter: [
+      'db_thread_cnt',
+      'batch_size',
+      'close_timeout',
+      'max_statement_bytes',
+      'lock_wait_timeout',
+      'rollup',
+      'rollup_interval',
+      'rollup_retention',
+      'status_max_age',
+    ],
   },
 };
 

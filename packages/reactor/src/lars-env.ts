@@ -31,7 +31,7 @@ export function isNonConfigVariable(name: string): name is NonConfigVariable {
  * `[repoter]`). A `LARS_<SECTION>_...` variable of a section no daemon has,
  * and not in NON_CONFIG_VARIABLES, is a mistake (`LARS_LOG_LEVLE`); one of a
  * section another daemon has belongs to that daemon. A test checks this list
- * against the three daemons' rules tables.
+ * against every daemon's rules table.
  */
 export const LARS_CONFIG_SECTIONS = Object.freeze([
   'reactor',
@@ -42,5 +42,6 @@ export const LARS_CONFIG_SECTIONS = Object.freeze([
   'dnsserver',
   'loadbalance',
   'agent',
+  'web',
   'stats',
 ] as const);

@@ -1,0 +1,184 @@
+import { readFileSync } from 'node:fs';
+import { checkOption } from '@lars/wire';
+import { DaemonMetrics, type DaemonHealth, healthReport, type Logger, silentLogger } from '@lars/reactor';
+import { describeMysql, MYSQL_DEFAULTS, type MysqlSettings } from '@lars/store';
+import type { FastifyInstance } from 'fastify';
+import { createPool, type Pool } from 'mysql2/promise';
+import { Accounts } from './accounts.js';
+import { LoginLimiter } from './login-limiter.js';
+import { SessionStore } from './sessions.js';
+import { buildApp } from './web-app.js';
+import { WebCounters } from './web-counters.js';
+import { WEB_METRICS } from './web-metrics.js';
+import type { StatsAddress, WebServerOptions } from './web-options.js';
+
+export type { WebServerOptions } from './web-options.js';
+
+const PACKAGE = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Every option's default, merged once in the constructor. */
+export const WEB_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 7780,
+  dnsStats: [{ host: '127.0.0.1', port: 7788 }] as StatsAddress[],
+  reporterStats: [{ host: '127.0.0.1', port: 7789 }] as StatsAddress[],
+  agentStats: [{ host: '127.0.0.1', port: 8898 }] as StatsAddress[],
+  sessionTtlMs: 12 * 3600_000,
+  loginAttempts: 5,
+  loginWindowMs: 15 * 60_000,
+  secureCookies: false,
+  mysqlConnections: 4,
+  connectTimeoutMs: 5_000,
+  defaultMetrics: true,
+  /** How often expired sessions are deleted (and the sessions gauge read). */
+  sweepIntervalMs: 10 * 60_000,
+} as const;
+
+/**
+ * The web console daemon: an HTTP server (fastify) on `[web] ip:port`
+ * over MySQL through a small pool. `/metrics`, `/stats`, `/healthz` and
+ * `/readyz` are on the `[stats]` port as for every daemon (runDaemon),
+ * not on the console's port. Ready once MySQL answered.
+ */
+export class WebServer {
+  readonly metrics: DaemonMetrics<typeof WEB_METRICS>;
+  readonly health: DaemonHealth;
+  readonly counters = new WebCounters();
+  readonly accounts: Accounts;
+  private readonly pool: Pool;
+  private readonly sessions: SessionStore;
+  private readonly limiter: LoginLimiter;
+  private readonly logger: Logger;
+  private readonly o: Required<Omit<WebServerOptions, 'mysql' | 'logger'>> & { sweepIntervalMs: number };
+  private readonly mysql: MysqlSettings;
+  private app: FastifyInstance | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** Why the last sweep could not reach MySQL or its tables, for /readyz. */
+  private mysqlProblem = 'no query yet';
+
+  constructor(options: WebServerOptions = {}) {
+    this.o = { ...WEB_DEFAULTS, now: Date.now, ...stripUndefined(options) };
+    const o = this.o;
+    checkOption(typeof o.host === 'string' && o.host.length > 0, 'host', 'must be an address');
+    checkOption(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535, 'port', 'must be 0..65535');
+    checkOption(Number.isInteger(o.sessionTtlMs) && o.sessionTtlMs > 0, 'sessionTtlMs', 'must be > 0');
+    checkOption(Number.isInteger(o.loginAttempts) && o.loginAttempts >= 1, 'loginAttempts', 'must be >= 1');
+    checkOption(Number.isInteger(o.loginWindowMs) && o.loginWindowMs > 0, 'loginWindowMs', 'must be > 0');
+    checkOption(Number.isInteger(o.mysqlConnections) && o.mysqlConnections >= 1, 'mysqlConnections', 'must be >= 1');
+    this.mysql = { ...MYSQL_DEFAULTS, ...options.mysql };
+    this.logger = (options.logger ?? silentLogger()).child({ component: 'web' });
+    this.pool = createPool({
+      ...this.mysql,
+      connectionLimit: o.mysqlConnections,
+      connectTimeout: o.connectTimeoutMs,
+      // BIGINT unix-ms columns fit a double exactly for 285,000 years.
+      supportBigNumbers: true,
+    });
+    this.accounts = new Accounts(this.pool, o.now);
+    this.sessions = new SessionStore(this.pool, o.sessionTtlMs, o.now);
+    this.limiter = new LoginLimiter(o.loginAttempts, o.loginWindowMs, o.now);
+    this.metrics = new DaemonMetrics(WEB_METRICS, {
+      daemon: 'web',
+      version: PACKAGE.version,
+      collect: () => this.stats(),
+      health: () => this.health,
+      defaultMetrics: o.defaultMetrics,
+    });
+    this.health = {
+      live: () => healthReport({ main: { ok: !this.closed, detail: this.closed ? 'closed' : 'serving' } }),
+      ready: () =>
+        healthReport({
+          http: { ok: this.app !== null, detail: this.app === null ? 'not listening yet' : 'listening' },
+          mysql: {
+            ok: this.counters.mysqlUp === 1,
+            detail: this.counters.mysqlUp === 1 ? 'reachable' : `${describeMysql(this.mysql)}: ${this.mysqlProblem}`,
+          },
+        }),
+    };
+  }
+
+  stats() {
+    const c = this.counters;
+    return {
+      requests: c.requests,
+      serverErrors: c.serverErrors,
+      logins: c.logins,
+      loginFailures: c.loginFailures,
+      loginsLimited: c.loginsLimited,
+      csrfRefused: c.csrfRefused,
+      authRefused: c.authRefused,
+      tokenRequests: c.tokenRequests,
+      sessions: c.sessions,
+      mysqlUp: c.mysqlUp,
+    };
+  }
+
+  /** The fastify instance, for inject in tests (after start). */
+  get fastify(): FastifyInstance {
+    if (this.app === null) throw new Error('WebServer not started');
+    return this.app;
+  }
+
+  /** Where it listens (the real port when `port` was 0). */
+  address(): { host: string; port: number } {
+    const a = this.fastify.server.address();
+    if (a === null || typeof a === 'string') throw new Error('WebServer not listening');
+    return { host: a.address, port: a.port };
+  }
+
+  /** Builds the app, checks MySQL once (a failure is logged, not fatal: /readyz says so), and listens. */
+  async start(): Promise<void> {
+    const app = await buildApp({
+      pool: this.pool,
+      logger: this.logger,
+      accounts: this.accounts,
+      sessions: this.sessions,
+      counters: this.counters,
+      limiter: this.limiter,
+      sessionTtlMs: this.o.sessionTtlMs,
+      loginWindowMs: this.o.loginWindowMs,
+      cookie: { secure: this.o.secureCookies, maxAgeS: Math.ceil(this.o.sessionTtlMs / 1000) },
+    });
+    app.addHook('onResponse', async (req, reply) => {
+      // A 500 is what a lost MySQL looks like from here; a request whose session or token
+      // was looked up in MySQL shows it answering again.
+      if (reply.statusCode >= 500) this.counters.mysqlUp = 0;
+      else if (req.user !== null) this.counters.mysqlUp = 1;
+    });
+    await this.sweep();
+    await app.listen({ host: this.o.host, port: this.o.port });
+    this.app = app;
+    this.sweepTimer = setInterval(() => void this.sweep(), this.o.sweepIntervalMs);
+    this.sweepTimer.unref();
+    const { host, port } = this.address();
+    this.logger.info({ host, port, mysql: describeMysql(this.mysql) }, `console on http://${host}:${port}/`);
+  }
+
+  /** Deletes expired sessions; the one MySQL probe behind mysqlUp besides failing requests. */
+  private async sweep(): Promise<void> {
+    try {
+      this.counters.sessions = await this.sessions.sweep();
+      this.counters.mysqlUp = 1;
+    } catch (err) {
+      const e = err as { code?: string; message: string };
+      // The console's tables come with migration 0004: a database without them was not migrated.
+      this.mysqlProblem =
+        e.code === 'ER_NO_SUCH_TABLE' ? `${e.message} (apply the migrations: ./run_lars.sh db migrate)` : e.message;
+      if (this.counters.mysqlUp !== 0) this.logger.warn({ err }, `MySQL: ${this.mysqlProblem}`);
+      this.counters.mysqlUp = 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    await this.app?.close();
+    await this.pool.end();
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
