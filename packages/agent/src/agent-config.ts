@@ -15,6 +15,7 @@ import {
   stringRule,
   type TcpAddress,
 } from '@lars/reactor';
+import { parseIpv4 } from '@lars/proto';
 import { MAX_FRAME_BYTES } from '@lars/wire';
 import type { AgentOptions } from './agent.js';
 import { LOAD_BALANCE_RULES } from './load-balance-config.js';
@@ -22,8 +23,6 @@ import { DEFAULT_DNS_ADDRESS, DEFAULT_REPORTER_ADDRESS } from './peer-defaults.j
 
 // The shared rule lists set fields AgentOptions must have (HasFields, checked per list).
 const shared = sharedRules<AgentOptions>();
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** An item of `addrs`: `host:port`, the port 1..65535. */
 function hostPort(text: string): { item: TcpAddress } | { why: string } {
@@ -62,7 +61,13 @@ export const AGENT_CONFIG: ConfigSchema<AgentOptions> = {
     msRule('reporter', 'resend_grace_ms', 'reportGraceMs', 0),
     ...shared(LOAD_BALANCE_RULES, true),
     // The original's key for the address reported as `caller`; empty: this machine's first non-internal IPv4.
-    stringRule('loadbalance', 'local_ip', 'caller', 'an IPv4 dotted quad, or empty', (v) => v === '' || IPV4.test(v)),
+    stringRule(
+      'loadbalance',
+      'local_ip',
+      'caller',
+      'an IPv4 dotted quad, or empty',
+      (v) => v === '' || parseIpv4(v) >= 0,
+    ),
     integerRule('loadbalance', 'max_routes', 'maxRoutes', 1, 0x7fffffff),
     integerRule('loadbalance', 'pull_rate', 'pullRatePerSecond', 1),
     hostRule('agent', 'ip', 'host'),
