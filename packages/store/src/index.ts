@@ -13,7 +13,7 @@ export type { WithMysql } from './mysql-settings.js';
 export type { MysqlSettings } from './mysql-settings.js';
 export { findMysqlConfig } from './mysql-config-file.js';
 export type { FoundMysqlConfig } from './mysql-config-file.js';
-export { connectMysql, MysqlLink } from './mysql-link.js';
+export { connectMysql, createMysqlPool, MysqlLink } from './mysql-link.js';
 export { changeRoutes, validateRouteEdit, describeRouteEdit, MAX_REPLACE_HOSTS } from './route-change.js';
 export type { RouteEdit, RouteEditResult, RouteChangeResult } from './route-change.js';
 export { RouteEditNoop } from './route-edit-apply.js';

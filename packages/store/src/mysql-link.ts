@@ -1,4 +1,4 @@
-import { createConnection, type Connection } from 'mysql2/promise';
+import { createConnection, createPool, type Connection, type Pool } from 'mysql2/promise';
 import type { MysqlSettings } from './mysql-settings.js';
 
 /** One connection to `s.database` as `s.user`. */
@@ -10,6 +10,23 @@ export function connectMysql(s: MysqlSettings, connectTimeoutMs: number): Promis
     password: s.password,
     database: s.database,
     connectTimeout: connectTimeoutMs,
+  });
+}
+
+/** A pool of connections to `s.database` as `s.user` (the console and its user tool). */
+export function createMysqlPool(
+  s: MysqlSettings,
+  options: { connectionLimit: number; connectTimeoutMs?: number; supportBigNumbers?: boolean },
+): Pool {
+  return createPool({
+    host: s.host,
+    port: s.port,
+    user: s.user,
+    password: s.password,
+    database: s.database,
+    connectionLimit: options.connectionLimit,
+    connectTimeout: options.connectTimeoutMs,
+    supportBigNumbers: options.supportBigNumbers,
   });
 }
 

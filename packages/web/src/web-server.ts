@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { checkOption } from '@lars/wire';
 import { DaemonMetrics, type DaemonHealth, healthReport, type Logger, silentLogger } from '@lars/reactor';
-import { describeMysql, MYSQL_DEFAULTS, type MysqlSettings } from '@lars/store';
+import { createMysqlPool, describeMysql, MYSQL_DEFAULTS, type MysqlSettings } from '@lars/store';
 import type { FastifyInstance } from 'fastify';
-import { createPool, type Pool } from 'mysql2/promise';
+import type { Pool } from 'mysql2/promise';
 import { Accounts } from './accounts.js';
 import { LoginLimiter } from './login-limiter.js';
 import { SessionStore } from './sessions.js';
@@ -68,10 +68,9 @@ export class WebServer {
     checkOption(Number.isInteger(o.mysqlConnections) && o.mysqlConnections >= 1, 'mysqlConnections', 'must be >= 1');
     this.mysql = { ...MYSQL_DEFAULTS, ...options.mysql };
     this.logger = (options.logger ?? silentLogger()).child({ component: 'web' });
-    this.pool = createPool({
-      ...this.mysql,
+    this.pool = createMysqlPool(this.mysql, {
       connectionLimit: o.mysqlConnections,
-      connectTimeout: o.connectTimeoutMs,
+      connectTimeoutMs: o.connectTimeoutMs,
       // BIGINT unix-ms columns fit a double exactly for 285,000 years.
       supportBigNumbers: true,
     });

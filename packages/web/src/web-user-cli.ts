@@ -9,8 +9,7 @@
 // $LARS_CONF, or conf/lars_web.conf, with LARS_MYSQL_* overrides.
 // Exit status: 0 done, 1 refused or failed (the message says why), 2 usage.
 import { existsSync, readFileSync } from 'node:fs';
-import { describeMysql, findMysqlConfig, MYSQL_DEFAULTS, mysqlOptionsFromConfig } from '@lars/store';
-import { createPool } from 'mysql2/promise';
+import { createMysqlPool, describeMysql, findMysqlConfig, MYSQL_DEFAULTS, mysqlOptionsFromConfig } from '@lars/store';
 import { Accounts, passwordProblem, userNameProblem } from './accounts.js';
 import { readPassword } from './read-password.js';
 import { isRole, ROLE_NAMES } from './roles.js';
@@ -92,7 +91,7 @@ async function main(): Promise<number> {
     password = typed;
   }
 
-  const pool = createPool({ ...mysql, connectionLimit: 1 });
+  const pool = createMysqlPool(mysql, { connectionLimit: 1 });
   try {
     const accounts = new Accounts(pool);
     if (cmd === 'list') {
