@@ -1,52 +1,15 @@
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
-import type { PoolConnection } from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ipToInt } from '@lars/proto';
 import { changeRoutes, type RouteEdit } from '@lars/store';
-import { DnsServer } from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../../../test-support/db.js';
 import { until } from '../../../test-support/wait.js';
-import { RouteClient } from './route-client.js';
+import type { DnsServer } from '../src/index.js';
+import { dnsBed } from './dns-bed.js';
 
 const CHECK_MS = 100;
-let db: TestDatabase;
-let admin: PoolConnection;
-const open: Array<{ close(): Promise<void> }> = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  admin = await db.admin.getConnection();
-});
-afterAll(async () => {
-  admin.release();
-  await db.drop();
-});
-afterEach(async () => {
-  // Clients first, then servers.
-  for (const o of open.splice(0).reverse()) await o.close();
-});
-
-async function startDns(
-  options: { reloadIntervalMs?: number; maxConn?: number } = {},
-): Promise<{ dns: DnsServer; port: number }> {
-  const dns = new DnsServer({
-    port: 0,
-    checkIntervalMs: CHECK_MS,
-    reloadIntervalMs: options.reloadIntervalMs ?? 60_000,
-    maxConn: options.maxConn,
-    mysql: { host: db.host, port: db.port, user: db.user, password: db.password, database: db.name },
-  });
-  open.push(dns);
-  const { port } = await dns.start();
-  return { dns, port };
-}
-
-async function client(port: number): Promise<RouteClient> {
-  const c = await RouteClient.connect(port);
-  open.push(c);
-  return c;
-}
+const bed = dnsBed({ checkIntervalMs: CHECK_MS, reloadIntervalMs: 60_000 });
+const { startDns, client } = bed;
 
 const host = (modid: number, cmdid: number, ip: string, port: number): RouteEdit => ({
   op: 'add',
@@ -59,7 +22,7 @@ const checks = (dns: DnsServer) => dns.stats().checks as number;
 
 describe('DnsServer', () => {
   it('serves routes inserted with SQL, and an empty host list for an unknown key', async () => {
-    await db.admin.query(
+    await bed.db.admin.query(
       "INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (101, 1, INET_ATON('192.168.1.177'), 7777), (101, 1, INET_ATON('10.0.0.2'), 80), (102, 5, INET_ATON('127.0.0.1'), 9000)",
     );
     const { port } = await startDns();
@@ -78,7 +41,7 @@ describe('DnsServer', () => {
 
     const push = subscribed.next(201, 1);
     const before = checks(dns);
-    await changeRoutes(admin, [host(201, 1, '192.168.2.1', 8001)]);
+    await changeRoutes(bed.admin, [host(201, 1, '192.168.2.1', 8001)]);
     expect((await push).hosts).toEqual(['192.168.2.1:8001']);
     expect(checks(dns) - before).toBeLessThanOrEqual(2);
 
@@ -96,16 +59,16 @@ describe('DnsServer', () => {
     await c.ask(302, 1);
     const first = c.next(301, 1);
     const second = c.next(302, 1);
-    const a = await changeRoutes(admin, [host(301, 1, '10.3.0.1', 1)]);
-    const b = await changeRoutes(admin, [host(302, 1, '10.3.0.2', 2)]);
+    const a = await changeRoutes(bed.admin, [host(301, 1, '10.3.0.1', 1)]);
+    const b = await changeRoutes(bed.admin, [host(302, 1, '10.3.0.2', 2)]);
     expect(b.version).toBeGreaterThan(a.version);
     expect((await first).hosts).toEqual(['10.3.0.1:1']);
     expect((await second).hosts).toEqual(['10.3.0.2:2']);
 
     // The same key twice in one second: the last push holds both hosts.
     await c.ask(303, 1);
-    await changeRoutes(admin, [host(303, 1, '10.3.0.3', 3)]);
-    await changeRoutes(admin, [host(303, 1, '10.3.0.4', 4)]);
+    await changeRoutes(bed.admin, [host(303, 1, '10.3.0.3', 3)]);
+    await changeRoutes(bed.admin, [host(303, 1, '10.3.0.4', 4)]);
     await until(() => c.answersFor(303, 1).at(-1)!.hosts.length === 2, 'a push with both hosts of 303/1');
     expect(c.answersFor(303, 1).at(-1)!.hosts).toEqual(['10.3.0.3:3', '10.3.0.4:4']);
   });
@@ -115,7 +78,7 @@ describe('DnsServer', () => {
     const c = await client(port);
     expect((await c.ask(401, 1)).hosts).toEqual([]);
     const loads = dns.stats().loads as number;
-    await db.admin.query(
+    await bed.db.admin.query(
       "INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (401, 1, INET_ATON('10.4.0.1'), 4001)",
     );
     await until(() => (dns.stats().loads as number) > loads, 'a periodic reload');
@@ -125,12 +88,12 @@ describe('DnsServer', () => {
   });
 
   it('pushes an empty host list when every host of a route is deleted', async () => {
-    await changeRoutes(admin, [host(501, 2, '10.5.0.1', 1), host(501, 2, '10.5.0.2', 2)]);
+    await changeRoutes(bed.admin, [host(501, 2, '10.5.0.1', 1), host(501, 2, '10.5.0.2', 2)]);
     const { port } = await startDns();
     const c = await client(port);
     expect((await c.ask(501, 2)).hosts).toEqual(['10.5.0.1:1', '10.5.0.2:2']);
     const push = c.next(501, 2);
-    await changeRoutes(admin, [{ op: 'del-route', modid: 501, cmdid: 2 }]);
+    await changeRoutes(bed.admin, [{ op: 'del-route', modid: 501, cmdid: 2 }]);
     expect(await push).toEqual({ modid: 501, cmdid: 2, hosts: [] });
   });
 
@@ -142,7 +105,7 @@ describe('DnsServer', () => {
     await a.ask(601, 1);
     await b.ask(602, 1);
     const extra = connect(port, '127.0.0.1');
-    open.push({ close: async () => void extra.destroy() });
+    bed.onCleanup(() => void extra.destroy());
     await once(extra, 'close');
     expect(dns.stats().refused).toBe(1);
     expect((await a.ask(601, 1)).modid).toBe(601);
@@ -173,6 +136,6 @@ async function rawSocket(port: number): Promise<Socket> {
   const s = connect(port, '127.0.0.1');
   await once(s, 'connect');
   s.on('error', () => undefined);
-  open.push({ close: async () => void s.destroy() });
+  bed.onCleanup(() => void s.destroy());
   return s;
 }

@@ -2,54 +2,27 @@
 // subscription nobody renews is released after [dns] subscription_ttl, one
 // renewed by pulls (the Lars-TS agent) or by the pushes it receives (the
 // original C++ agent) is kept, and a push never goes to an expired one.
-import type { PoolConnection } from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ipToInt } from '@lars/proto';
 import { changeRoutes, type RouteEdit } from '@lars/store';
-import { DnsServer } from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from '../../../test-support/db.js';
 import { until } from '../../../test-support/wait.js';
-import { RouteClient } from './route-client.js';
+import type { DnsServer } from '../src/index.js';
+import { dnsBed } from './dns-bed.js';
 
 const TTL_MS = 1000;
-let db: TestDatabase;
-let admin: PoolConnection;
-const open: Array<{ close(): Promise<void> }> = [];
-const timers: NodeJS.Timeout[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  admin = await db.admin.getConnection();
+// No periodic reload: every load is one the test caused.
+const bed = dnsBed({
+  checkIntervalMs: 20,
+  reloadIntervalMs: 600_000,
+  subscriptionTtlMs: TTL_MS,
+  defaultMetrics: false,
 });
-afterAll(async () => {
-  admin.release();
-  await db.drop();
-});
-afterEach(async () => {
-  for (const t of timers.splice(0)) clearInterval(t);
-  for (const o of open.splice(0).reverse()) await o.close();
-});
-
-async function startDns(): Promise<{ dns: DnsServer; port: number }> {
-  const dns = new DnsServer({
-    port: 0,
-    checkIntervalMs: 20,
-    // No periodic reload: every load is one the test caused.
-    reloadIntervalMs: 600_000,
-    subscriptionTtlMs: TTL_MS,
-    defaultMetrics: false,
-    mysql: { host: db.host, port: db.port, user: db.user, password: db.password, database: db.name },
-  });
-  open.push(dns);
-  const { port } = await dns.start();
-  return { dns, port };
-}
-
-async function client(port: number): Promise<RouteClient> {
-  const c = await RouteClient.connect(port);
-  open.push(c);
-  return c;
-}
+const { startDns, client } = bed;
+/** A timer the test starts, cleared after it. */
+const every = (fn: () => void, ms: number): void => {
+  const t = setInterval(fn, ms);
+  bed.onCleanup(() => clearInterval(t));
+};
 
 const add = (modid: number, ip: string, port: number): RouteEdit => ({
   op: 'add',
@@ -74,7 +47,7 @@ describe('DNS subscription ttl', () => {
       keys: N + 1,
     });
     // The Lars-TS agent's rule, sped up: a re-pull every ttl / 10.
-    timers.push(setInterval(() => renewer.pull(200, 1), TTL_MS / 10));
+    every(() => renewer.pull(200, 1), TTL_MS / 10);
 
     await until(() => stat(dns, 'subscriptionsExpired') >= N, 'the stale subscriptions to expire');
     expect({
@@ -86,7 +59,7 @@ describe('DNS subscription ttl', () => {
     // One transaction changes a route of the stale connection and the renewer's: one round, one push.
     const pushes = stat(dns, 'pushes');
     const staleFrames = stale.answers.length;
-    await changeRoutes(admin, [add(101, '10.1.0.1', 1001), add(200, '10.2.0.1', 2001)]);
+    await changeRoutes(bed.admin, [add(101, '10.1.0.1', 1001), add(200, '10.2.0.1', 2001)]);
     // Its re-pulls' answers arrive too; the push is counted by the DNS, the change seen by the renewer.
     await until(() => stat(dns, 'pushes') > pushes, 'the push of the change');
     await until(
@@ -112,19 +85,17 @@ describe('DNS subscription ttl', () => {
     let lastUpdate = performance.now();
     let repulls = 0;
     // The original agent's get_host check, run often: a pull only after update_timeout without any answer.
-    timers.push(
-      setInterval(() => {
-        const now = performance.now();
-        if (agent.answers.length !== seen) {
-          seen = agent.answers.length;
-          lastUpdate = now;
-        } else if (now - lastUpdate >= UPDATE_TIMEOUT_MS) {
-          agent.pull(300, 1);
-          repulls++;
-          lastUpdate = now;
-        }
-      }, 10),
-    );
+    every(() => {
+      const now = performance.now();
+      if (agent.answers.length !== seen) {
+        seen = agent.answers.length;
+        lastUpdate = now;
+      } else if (now - lastUpdate >= UPDATE_TIMEOUT_MS) {
+        agent.pull(300, 1);
+        repulls++;
+        lastUpdate = now;
+      }
+    }, 10);
 
     const pushesBefore = stat(dns, 'pushes');
     const hosts: string[] = [];
@@ -133,7 +104,7 @@ describe('DNS subscription ttl', () => {
       hosts.push(`${ip}:${3000 + n}`);
       const want = [...hosts].sort().join();
       const pushes = stat(dns, 'pushes');
-      await changeRoutes(admin, [add(300, ip, 3000 + n)]);
+      await changeRoutes(bed.admin, [add(300, ip, 3000 + n)]);
       // Pushed (the subscription is alive), and the agent holds the new host list.
       await until(() => stat(dns, 'pushes') === pushes + 1, `the push of change ${n}`);
       await until(() => agent.answersFor(300, 1).at(-1)?.hosts.join() === want, `the agent to see change ${n}`);
