@@ -7,9 +7,9 @@
 // port (/proc/net/udp) is taken into account. Afterwards every port must
 // answer get_host correctly, each worker's counters must account for every
 // datagram, the agent's RSS must stay under 1.5x its value before, the route
-// tables are unchanged (the DNS only reads them), and ServerCallStatus, which
-// a real reporter writes from the agent's snapshots, holds only rows of the
-// routes and hosts valid ReportRequests named. LARS_FUZZ_SEED=<n> reruns one seed.
+// tables are unchanged (the DNS only reads them), and ServerCallStatus and its
+// rollup CallStatusMinute, which a real reporter writes from the agent's
+// snapshots, hold only rows of the routes and hosts valid ReportRequests named. LARS_FUZZ_SEED=<n> reruns one seed.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DnsServer } from '@lars/dns';
 import { ReporterServer } from '@lars/reporter';
@@ -47,8 +47,10 @@ function owner(modid: number, cmdid: number): number {
 type Stats = Record<string, Record<string, number>>;
 const stats = () => daemonStats<Stats>(statsPort);
 
-/** Every table's CHECKSUM but ServerCallStatus's (the reporter's): equal before and after means nothing was written. */
-const checksums = () => tableChecksums(db, ['ServerCallStatus']);
+/** The tables the reporter writes from valid reports; their rows are checked against the valid reports below. */
+const REPORTED_TABLES = ['ServerCallStatus', 'CallStatusMinute'] as const;
+/** Every other table's CHECKSUM: equal before and after means nothing was written. */
+const checksums = () => tableChecksums(db, [...REPORTED_TABLES]);
 
 function validRequest(r: FuzzRandom): Buffer {
   const known = r.chance(0.7);
@@ -287,10 +289,10 @@ describe(`agent fuzz (seed ${SEED}; LARS_FUZZ_SEED=${SEED} reruns it)`, () => {
         for (const h of [1, 2]) legit.add(`${m}/${c}/${(10 << 24) + (m << 16) + (c << 8) + h}/${7000 + m}/2130706433`);
       }
     }
-    const storedRows = async () => {
-      const [rows] = (await db.admin.query(
-        'SELECT modid, cmdid, ip, port, caller FROM ServerCallStatus',
-      )) as unknown as [Array<Record<string, number>>];
+    const storedRows = async (table: (typeof REPORTED_TABLES)[number] = 'ServerCallStatus') => {
+      const [rows] = (await db.admin.query(`SELECT modid, cmdid, ip, port, caller FROM ${table}`)) as unknown as [
+        Array<Record<string, number>>,
+      ];
       return rows.map((r) => `${r.modid}/${r.cmdid}/${r.ip}/${r.port}/${r.caller}`);
     };
     // Snapshots leave every report_interval: wait for the first rows, so the check is not vacuous.
@@ -302,5 +304,7 @@ describe(`agent fuzz (seed ${SEED}; LARS_FUZZ_SEED=${SEED} reruns it)`, () => {
     const stored = await storedRows();
     console.log(`agent fuzz: ${stored.length} ServerCallStatus rows, all among the ${legit.size} validly reported`);
     expect(stored.filter((r) => !legit.has(r))).toEqual([]);
+    // The rollup (flushed every few seconds, so possibly still empty) holds nothing else either.
+    expect((await storedRows('CallStatusMinute')).filter((r) => !legit.has(r))).toEqual([]);
   });
 });
