@@ -73,8 +73,14 @@ interface StreamState {
   overload: boolean;
   /** No snapshot and no ServerCallStatus row: the first snapshot counts whole. */
   fresh: boolean;
-  /** (succ, err, overload as 0/1) of the snapshots accepted at `ts`, flat. */
+  /**
+   * (succ, err, overload as 0/1) of the snapshots accepted at `ts`, flat, in
+   * its first sameLen entries: the array is kept and overwritten (emptying it
+   * with `length = 0` would free its store, and the next push allocate one,
+   * on every row).
+   */
   sameSecond: number[];
+  sameLen: number;
   seenMs: number;
   /** The calls counted into the current bucket and not yet taken (takeRows()). */
   pending: RollupRow | null;
@@ -91,19 +97,22 @@ export interface RollupCounts {
 /** A row's or key's first five fields: (modid, cmdid, ip, port, caller). */
 type StreamKey = readonly [number, number, number, number, number, ...unknown[]];
 
+type HostMap = Map<number | string, StreamState>;
+
 /**
- * StreamStates by (route, caller) then host: the rows of one request share
- * their route and caller, so consecutive rows find their host map without
- * building a string; hosts are numbers (ip * 65536 + port) where the port
- * fits 16 bits. This is the rollup's per-row cost, so it allocates nothing
- * for a stream it already holds.
+ * StreamStates by modid, cmdid, caller, then host, each a Map keyed by a
+ * number (no key string built per request); hosts are numbers
+ * (ip * 65536 + port) where the port fits 16 bits. The rows of one request
+ * share their route and caller, so consecutive rows find their host map
+ * without any lookup. This is the rollup's per-row cost, so it allocates
+ * nothing for a stream it already holds.
  */
 class StreamTable {
-  private readonly routes = new Map<string, Map<number | string, StreamState>>();
+  private readonly routes = new Map<number, Map<number, Map<number, HostMap>>>();
   private lastModid = Number.NaN;
   private lastCmdid = Number.NaN;
   private lastCaller = Number.NaN;
-  private lastHosts: Map<number | string, StreamState> | undefined;
+  private lastHosts: HostMap | undefined;
   size = 0;
 
   get(key: StreamKey): StreamState | undefined {
@@ -111,7 +120,7 @@ class StreamTable {
   }
 
   set(key: StreamKey, st: StreamState): void {
-    const hosts = this.hosts(key, true) as Map<number | string, StreamState>;
+    const hosts = this.hosts(key, true) as HostMap;
     const h = hostKey(key);
     if (!hosts.has(h)) this.size++;
     hosts.set(h, st);
@@ -119,20 +128,28 @@ class StreamTable {
 
   /** Drops every stream `stale` says so of. */
   deleteWhere(stale: (st: StreamState) => boolean): void {
-    for (const [route, hosts] of this.routes) {
-      for (const [h, st] of hosts)
-        if (stale(st)) {
-          hosts.delete(h);
-          this.size--;
+    for (const [modid, cmdids] of this.routes) {
+      for (const [cmdid, callers] of cmdids) {
+        for (const [caller, hosts] of callers) {
+          for (const [h, st] of hosts)
+            if (stale(st)) {
+              hosts.delete(h);
+              this.size--;
+            }
+          if (hosts.size === 0) callers.delete(caller);
         }
-      if (hosts.size === 0) this.routes.delete(route);
+        if (callers.size === 0) cmdids.delete(cmdid);
+      }
+      if (cmdids.size === 0) this.routes.delete(modid);
     }
     this.lastHosts = undefined;
     this.lastModid = Number.NaN;
   }
 
-  private hosts(key: StreamKey, create: boolean): Map<number | string, StreamState> | undefined {
-    const [modid, cmdid, , , caller] = key;
+  private hosts(key: StreamKey, create: boolean): HostMap | undefined {
+    const modid = key[0];
+    const cmdid = key[1];
+    const caller = key[4];
     if (
       this.lastHosts !== undefined &&
       modid === this.lastModid &&
@@ -140,12 +157,23 @@ class StreamTable {
       caller === this.lastCaller
     )
       return this.lastHosts;
-    const route = `${modid},${cmdid},${caller}`;
-    let hosts = this.routes.get(route);
+    let cmdids = this.routes.get(modid);
+    if (cmdids === undefined) {
+      if (!create) return undefined;
+      cmdids = new Map();
+      this.routes.set(modid, cmdids);
+    }
+    let callers = cmdids.get(cmdid);
+    if (callers === undefined) {
+      if (!create) return undefined;
+      callers = new Map();
+      cmdids.set(cmdid, callers);
+    }
+    let hosts = callers.get(caller);
     if (hosts === undefined) {
       if (!create) return undefined;
       hosts = new Map();
-      this.routes.set(route, hosts);
+      callers.set(caller, hosts);
     }
     this.lastModid = modid;
     this.lastCmdid = cmdid;
@@ -213,6 +241,7 @@ export class RollupCounter {
         overload: row[8] === '1',
         fresh: false,
         sameSecond: [row[5], row[6], row[8] === '1' ? 1 : 0],
+        sameLen: 3,
         seenMs: nowMs,
         pending: null,
       });
@@ -235,51 +264,83 @@ export class RollupCounter {
         st = freshState(nowMs);
         this.streams.set(row, st);
       }
-      st.seenMs = nowMs;
-      const [, , , , , succ, err, ts, flag] = row;
-      const overload = flag === '1';
-      if (!st.fresh) {
-        if (ts < st.ts) {
-          this.counts.older++;
-          continue;
-        }
-        if (ts === st.ts && seenAt(st.sameSecond, succ, err, overload)) {
-          this.counts.duplicates++;
-          continue;
-        }
+      this.apply(st, row, nowMs);
+    }
+  }
+
+  /**
+   * add() of `rows` from `from` on, stopping at the first row of a stream
+   * without state; returns that row's index (rows.length when all were
+   * applied). The writer's hot path: one lookup per row, where missing() then
+   * add() would take two. Seeding the streams from there on (missing(),
+   * seed()) and going on from the index returned is the same as seeding
+   * first: the rows before it are of streams seed() leaves alone.
+   */
+  addKnown(rows: readonly CallStatusRow[], nowMs: number, from = 0): number {
+    for (let i = from; i < rows.length; i++) {
+      const row = rows[i];
+      const st = this.streams.get(row);
+      if (st === undefined) return i;
+      this.apply(st, row, nowMs);
+    }
+    return rows.length;
+  }
+
+  private apply(st: StreamState, row: CallStatusRow, nowMs: number): void {
+    st.seenMs = nowMs;
+    const succ = row[5];
+    const err = row[6];
+    const ts = row[7];
+    const flag = row[8];
+    const overload = flag === '1';
+    if (!st.fresh) {
+      if (ts < st.ts) {
+        this.counts.older++;
+        return;
       }
-      let dSucc = succ;
-      let dErr = err;
-      if (st.fresh || succ < st.succ || err < st.err || overload !== st.overload) {
-        if (!st.fresh) this.counts.resets++;
-      } else {
-        dSucc = succ - st.succ;
-        dErr = err - st.err;
+      if (ts === st.ts && seenAt(st.sameSecond, st.sameLen, succ, err, overload)) {
+        this.counts.duplicates++;
+        return;
       }
-      this.counts.accepted++;
-      if (ts !== st.ts || st.fresh) st.sameSecond.length = 0;
-      if (st.sameSecond.length >= SAME_SECOND_MAX * 3) st.sameSecond.splice(0, 3);
-      st.sameSecond.push(succ, err, overload ? 1 : 0);
-      st.ts = ts;
-      st.succ = succ;
-      st.err = err;
-      st.overload = overload;
-      st.fresh = false;
-      if (dSucc === 0 && dErr === 0 && !overload) continue;
-      const minute = ts - (ts % this.intervalS);
-      let acc = st.pending;
-      if (acc !== null && acc[5] !== minute) {
-        this.closed.push(acc);
-        acc = null;
-      }
-      if (acc === null) {
-        if (st.pending === null) this.dirty.push(st);
-        st.pending = [row[0], row[1], row[2], row[3], row[4], minute, dSucc, dErr, flag];
-      } else {
-        acc[6] += dSucc;
-        acc[7] += dErr;
-        if (overload) acc[8] = '1';
-      }
+    }
+    let dSucc = succ;
+    let dErr = err;
+    if (st.fresh || succ < st.succ || err < st.err || overload !== st.overload) {
+      if (!st.fresh) this.counts.resets++;
+    } else {
+      dSucc = succ - st.succ;
+      dErr = err - st.err;
+    }
+    this.counts.accepted++;
+    const same = st.sameSecond;
+    if (ts !== st.ts || st.fresh) st.sameLen = 0;
+    if (st.sameLen >= SAME_SECOND_MAX * 3) {
+      same.copyWithin(0, 3, st.sameLen);
+      st.sameLen -= 3;
+    }
+    same[st.sameLen] = succ;
+    same[st.sameLen + 1] = err;
+    same[st.sameLen + 2] = overload ? 1 : 0;
+    st.sameLen += 3;
+    st.ts = ts;
+    st.succ = succ;
+    st.err = err;
+    st.overload = overload;
+    st.fresh = false;
+    if (dSucc === 0 && dErr === 0 && !overload) return;
+    const minute = ts - (ts % this.intervalS);
+    let acc = st.pending;
+    if (acc !== null && acc[5] !== minute) {
+      this.closed.push(acc);
+      acc = null;
+    }
+    if (acc === null) {
+      if (st.pending === null) this.dirty.push(st);
+      st.pending = [row[0], row[1], row[2], row[3], row[4], minute, dSucc, dErr, flag];
+    } else {
+      acc[6] += dSucc;
+      acc[7] += dErr;
+      if (overload) acc[8] = '1';
     }
   }
 
@@ -319,12 +380,21 @@ export class RollupCounter {
 }
 
 function freshState(nowMs: number): StreamState {
-  return { ts: 0, succ: 0, err: 0, overload: false, fresh: true, sameSecond: [], seenMs: nowMs, pending: null };
+  return {
+    ts: 0,
+    succ: 0,
+    err: 0,
+    overload: false,
+    fresh: true,
+    sameSecond: [],
+    sameLen: 0,
+    seenMs: nowMs,
+    pending: null,
+  };
 }
 
-function seenAt(flat: readonly number[], succ: number, err: number, overload: boolean): boolean {
+function seenAt(flat: readonly number[], len: number, succ: number, err: number, overload: boolean): boolean {
   const o = overload ? 1 : 0;
-  for (let i = 0; i < flat.length; i += 3)
-    if (flat[i] === succ && flat[i + 1] === err && flat[i + 2] === o) return true;
+  for (let i = 0; i < len; i += 3) if (flat[i] === succ && flat[i + 1] === err && flat[i + 2] === o) return true;
   return false;
 }

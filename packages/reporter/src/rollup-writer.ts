@@ -98,19 +98,23 @@ export class RollupWriter {
    * when every stream is known (the common case: no promise per batch).
    */
   count(batch: readonly CallStatusRow[]): boolean | Promise<boolean> {
-    const missing = this.counter.missing(batch);
-    if (missing.length === 0) return this.add(batch);
+    const c = this.counter.counts;
+    const before = [c.duplicates, c.older, c.resets];
+    const at = this.counter.addKnown(batch, Date.now());
+    if (at === batch.length) return this.report(before);
+    // Rows from `at` on include streams this writer holds no state for: start those from MySQL.
+    const missing = this.counter.missing(at === 0 ? batch : batch.slice(at));
     return this.readStored(missing, batch.length).then((stored) => {
       if (stored === null) return false;
       this.counter.seed(missing, stored, Date.now());
-      return this.add(batch);
+      this.counter.addKnown(batch, Date.now(), at);
+      return this.report(before);
     });
   }
 
-  private add(batch: readonly CallStatusRow[]): true {
+  /** The counters after a batch was counted; `before`: the counter's duplicates, older and resets before it. */
+  private report(before: readonly number[]): true {
     const c = this.counter.counts;
-    const before = [c.duplicates, c.older, c.resets];
-    this.counter.add(batch, Date.now());
     const { index, counters } = this.parts;
     counters.set(index, 'rollupPending', this.counter.pendingRows);
     counters.add(index, 'rollupDuplicates', c.duplicates - before[0]);

@@ -176,13 +176,18 @@ async function flush(): Promise<void> {
   counters.add(index, 'rowsUnwritten', left);
 }
 
-// Counted calls of a writer that receives nothing more are written on time all the same.
+// Counted calls of a writer that receives nothing more are written on time all the same. The timer
+// ticks a quarter of flushMs: a tick every flushMs could fall just before a batch's flush came due,
+// and the rows would then wait almost two intervals.
 const rollupTimer =
   rollup === null
     ? null
-    : setInterval(() => {
-        if (!batchInFlight) void rollup.flush(false);
-      }, d.rollup?.flushMs ?? 0);
+    : setInterval(
+        () => {
+          if (!batchInFlight) void rollup.flush(false);
+        },
+        Math.max(1, Math.floor((d.rollup?.flushMs ?? 4) / 4)),
+      );
 
 // The reporter's start() waits for every writer's first connect attempt, so its mysqlUp and log say how it went.
 const keeper = link.keepConnected(stop.signal, poolWorkerReady);

@@ -82,6 +82,39 @@ describe('RollupCounter', () => {
     expect(c.missing([a, b])).toEqual([]);
   });
 
+  it('addKnown stops at the first stream without state and, seeded, goes on from there as add() would', () => {
+    const a = snap(T0 + 2, 12, 1);
+    const b = snap(T0 + 2, 3, 0, false, 8);
+    const batch = [snap(T0 + 1, 10, 1), a, b, snap(T0 + 3, 5, 0, false, 8)];
+    const ref = new RollupCounter();
+    ref.seed([[1, 1, 167772161, 80, 7]], [snap(T0, 4, 0)], 0);
+    ref.seed(ref.missing(batch), [], 0);
+    ref.add(batch, 0);
+    const c = new RollupCounter();
+    c.seed([[1, 1, 167772161, 80, 7]], [snap(T0, 4, 0)], 0);
+    const at = c.addKnown(batch, 0);
+    expect(at).toBe(2);
+    const missing = c.missing(batch.slice(at));
+    expect(missing).toEqual([[1, 1, 167772161, 80, 8]]);
+    c.seed(missing, [], 0);
+    expect(c.addKnown(batch, 0, at)).toBe(batch.length);
+    expect(c.takeRows(0)).toEqual(ref.takeRows(0));
+    expect(c.counts).toEqual(ref.counts);
+  });
+
+  it('remembers up to 8 snapshots of one second as resends, the oldest forgotten first', () => {
+    const c = new RollupCounter();
+    const same = Array.from({ length: 9 }, (_, i) => snap(T0, 9 - i, 0));
+    // Each a reset (the counts go down) within one second.
+    c.count(same, 0);
+    expect(c.counts.resets).toBe(8);
+    // The last 8 are remembered: resent, they count nothing. The first (9/0) fell out: it is accepted
+    // again, counting the 8 calls above the last one (1/0).
+    expect(c.count(same.slice(1), 0)).toEqual([]);
+    expect(c.counts.duplicates).toBe(8);
+    expect(totals(c.count([same[0]], 0))).toEqual({ [`7@${T0}`]: [8, 0] });
+  });
+
   it('forgets streams unseen for stateTtlMs', () => {
     const c = new RollupCounter({ stateTtlMs: 1000 });
     c.count([snap(T0, 1, 0, false, 7)], 0);

@@ -38,6 +38,7 @@ export {
   READ_CALL_STATUS_KEYS,
   rollupRowBytes,
   upsertRollup,
+  upsertRollupSql,
   UPSERT_ROLLUP_FIXED_BYTES,
   UPSERT_ROLLUP_SQL,
 } from './call-status-rollup-sql.js';
