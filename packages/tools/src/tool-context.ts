@@ -81,9 +81,22 @@ export function agentAddress(args: ParsedArgs, env: ToolIO['env'] = {}): AgentAd
 }
 
 /** Runs `fn` with a client of the agent and closes the client whatever happens. */
+/**
+ * How long a one-shot tool waits for a key's first route (attempts of the
+ * client's 50 ms interval): an agent that has not held the key pulls it from
+ * the DNS first, and on a busy machine that round trip outlasts the SDK's
+ * default 150 ms wait, which is tuned for applications, not for one question.
+ */
+const TOOL_ROUTE_WAIT_ATTEMPTS = 20;
+
 export async function withClient<T>(agent: AgentAddress, fn: (client: LarsClient) => Promise<T>): Promise<T> {
   // The address is resolved already: the client must not read the environment again.
-  const client = new LarsClient({ host: agent.host, basePort: agent.basePort, env: {} });
+  const client = new LarsClient({
+    host: agent.host,
+    basePort: agent.basePort,
+    env: {},
+    routeWaitAttempts: TOOL_ROUTE_WAIT_ATTEMPTS,
+  });
   try {
     return await fn(client);
   } finally {
