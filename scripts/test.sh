@@ -44,9 +44,13 @@ trap summary EXIT
 mkdir -p "$RESULTS"
 rm -f "$RESULTS"/*.json
 
-phase "dependencies (pnpm, node_modules, promtool)"
+phase "dependencies (pnpm, node_modules, promtool, chromium)"
 bash scripts/ensure-deps.sh
 bash scripts/ensure-promtool.sh
+# The console's browser tests drive Debian's chromium (installed when missing);
+# ensure-chromium.sh prints its path on its last line.
+chromium_path=$(bash scripts/ensure-chromium.sh | tail -1)
+export LARS_CHROMIUM="$chromium_path"
 
 phase "MariaDB (shared local server)"
 bash scripts/mysql-local.sh start

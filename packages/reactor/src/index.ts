@@ -40,7 +40,7 @@ export type {
 export type { ListItem } from './config-rule-kinds.js';
 export { isNonConfigVariable, LARS_CONFIG_SECTIONS, NON_CONFIG_VARIABLES } from './lars-env.js';
 export type { NonConfigVariable } from './lars-env.js';
-export { REACTOR_GUARD_RULES, REACTOR_RULES } from './reactor-config.js';
+export { CIDR_LIST_RANGE, cidrItem, REACTOR_GUARD_RULES, REACTOR_RULES } from './reactor-config.js';
 export type { ReactorGuardOptions, ReactorOptions } from './reactor-config.js';
 export { STATS_DEFAULT_HOST, STATS_RULES, statsEndpointFromConfig } from './stats-config.js';
 

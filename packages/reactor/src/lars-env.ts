@@ -18,6 +18,7 @@ export const NON_CONFIG_VARIABLES = Object.freeze({
   LARS_MYSQL_DATA_DIR: 'the data directory of the local MariaDB (mysql-local.sh)',
   LARS_MYSQL_START_TIMEOUT: 'how long mysql-local.sh waits for MariaDB to answer, seconds',
   LARS_FUZZ_SEED: 'the seed of the fuzz tests, to reproduce a run (test-support/fuzz-inputs.ts)',
+  LARS_CHROMIUM: 'the headless Chromium of the web console browser tests (scripts/ensure-chromium.sh prints it)',
 } as const);
 
 export type NonConfigVariable = keyof typeof NON_CONFIG_VARIABLES;

@@ -16,8 +16,8 @@ export type ReactorGuardOptions = Pick<
   'maxConnPerIp' | 'frameTimeoutMs' | 'connIdleTimeoutMs' | 'allow'
 >;
 
-/** An item of `[reactor] allow`: parseCidr's rule, its reason on failure. */
-function cidrItem(text: string): { item: string } | { why: string } {
+/** An item of a list of addresses or CIDR ranges (`[reactor] allow`, `[web] trust_proxy`): parseCidr's rule, its reason on failure. */
+export function cidrItem(text: string): { item: string } | { why: string } {
   try {
     parseCidr(text);
     return { item: text };
@@ -26,6 +26,9 @@ function cidrItem(text: string): { item: string } | { why: string } {
     return { why: (err as Error).message.replace(/^.*?"[^"]*" /, '') };
   }
 }
+
+/** The range text of a cidrItem list. */
+export const CIDR_LIST_RANGE = 'a comma list of IPv4/IPv6 addresses or CIDR ranges (10.0.0.0/8, fc00::/7)';
 
 export const REACTOR_RULES: readonly ConfigRule<ReactorOptions>[] = [
   hostRule('reactor', 'ip', 'host'),
@@ -40,11 +43,5 @@ export const REACTOR_GUARD_RULES: readonly ConfigRule<ReactorGuardOptions>[] = [
   secondsRule('reactor', 'frame_timeout', 'frameTimeoutMs', 1),
   integerRule('reactor', 'max_conn_per_ip', 'maxConnPerIp', 1),
   secondsRule('reactor', 'conn_idle_timeout', 'connIdleTimeoutMs', 0, 'off'),
-  listRule(
-    'reactor',
-    'allow',
-    'allow',
-    'a comma list of IPv4/IPv6 addresses or CIDR ranges (10.0.0.0/8, fc00::/7)',
-    cidrItem,
-  ),
+  listRule('reactor', 'allow', 'allow', CIDR_LIST_RANGE, cidrItem),
 ];

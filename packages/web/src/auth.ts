@@ -101,6 +101,16 @@ export function requireRole(role: Role, counters: WebCounters): preHandlerAsyncH
       counters.authRefused++;
       if (isApi(req))
         return sendError(req, reply, 401, 'unauthenticated', 'log in, or send Authorization: Bearer <API token>');
+      // An htmx poll or partial (a session that expired under an open page) must not swap the
+      // login page into a panel: HX-Redirect takes the whole page there, back to where it was.
+      if (req.headers['hx-request'] === 'true') {
+        const current = new URL(String(req.headers['hx-current-url'] ?? '/'), 'http://console');
+        const page = current.pathname + current.search;
+        return reply
+          .code(401)
+          .header('HX-Redirect', `/login?next=${encodeURIComponent(page)}`)
+          .send('');
+      }
       return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
     }
     if (!roleAtLeast(req.user.role, role)) {

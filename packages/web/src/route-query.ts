@@ -4,6 +4,8 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 export interface RouteHost {
   ip: string;
   port: number;
+  /** Kept in the route but not served (drained). */
+  disabled: boolean;
 }
 
 export interface RouteSummary {
@@ -48,7 +50,7 @@ export async function listRoutes(pool: Pool, f: RouteFilter): Promise<RouteList>
     where.push('(modid, cmdid) IN (SELECT modid, cmdid FROM RouteData WHERE serverip = ?)');
     args.push(ipToInt(f.ip));
   }
-  const sql = `SELECT modid, cmdid, serverip, serverport FROM RouteData
+  const sql = `SELECT modid, cmdid, serverip, serverport, disabled FROM RouteData
     ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
     ORDER BY modid, cmdid, serverip, serverport LIMIT ?`;
   const [rows] = await pool.query<RowDataPacket[]>(sql, [...args, f.limit + 1]);
@@ -60,7 +62,11 @@ export async function listRoutes(pool: Pool, f: RouteFilter): Promise<RouteList>
       last = { modid: r.modid, cmdid: r.cmdid, hosts: [] };
       routes.push(last);
     }
-    last.hosts.push({ ip: intToIp(Number(r.serverip)), port: Number(r.serverport) });
+    last.hosts.push({
+      ip: intToIp(Number(r.serverip)),
+      port: Number(r.serverport),
+      disabled: Number(r.disabled) !== 0,
+    });
   }
   return { routes, hostCount: Math.min(rows.length, f.limit), truncated };
 }

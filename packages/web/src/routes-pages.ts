@@ -12,8 +12,8 @@ const PAGE_LIMIT = 5_000;
 
 const HOST_SCHEMA = {
   type: 'object',
-  required: ['ip', 'port'],
-  properties: { ip: { type: 'string' }, port: { type: 'integer' } },
+  required: ['ip', 'port', 'disabled'],
+  properties: { ip: { type: 'string' }, port: { type: 'integer' }, disabled: { type: 'boolean' } },
 } as const;
 
 const ROUTES_API_SCHEMA = {

@@ -12,10 +12,19 @@ import helmet from 'helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Pool } from 'mysql2/promise';
 import { registerAccountRoutes } from './account-routes.js';
+import { type AlertPagesDeps, registerAlertPages } from './alerts-pages.js';
+import { registerCallStatusPages } from './call-status-pages.js';
+import type { DaemonAddresses } from './daemon-stats-client.js';
 import { type AuthDeps, csrfMessage, registerAuth } from './auth.js';
 import { type LoginDeps, registerLogin } from './login-routes.js';
 import './request-context.js';
+import type { AgentRouteView } from './agent-route-view.js';
+import { registerHistoryPages } from './history-pages.js';
+import { registerRouteEditPages } from './route-edit-pages.js';
+import { registerRoutePage } from './route-page.js';
 import { registerRoutePages } from './routes-pages.js';
+import { registerServicePages } from './services-pages.js';
+import { registerSystemPages } from './system-pages.js';
 import { registerTokenPages } from './token-pages.js';
 import { sendError, validationMessage } from './web-errors.js';
 
@@ -23,12 +32,24 @@ import { sendError, validationMessage } from './web-errors.js';
 const VIEWS_DIR = fileURLToPath(new URL('../views/', import.meta.url));
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
 const HTMX_DIR = dirname(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'));
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'));
+const UPLOT_FILES = new Set(['/uPlot.iife.min.js', '/uPlot.min.css']);
 
 const CSRF_ERRORS = new Set(['FST_CSRF_INVALID_TOKEN', 'FST_CSRF_MISSING_SECRET']);
 
 export interface AppDeps extends LoginDeps {
   pool: Pool;
   logger: Logger;
+  /** What `[web] agent` holds for a route (the route pages). */
+  agentView: AgentRouteView;
+  /** `[web] trust_proxy` (empty: req.ip is the TCP peer). */
+  trustProxy: readonly string[];
+  /** `[web] dns_stats`, `reporter_stats`, `agent_stats`: what the system pages read. */
+  daemons: DaemonAddresses;
+  /** What the call status pages need: `[web] rollup_interval` (seconds) and the clock (unix ms). */
+  callStatus: { rollupIntervalS: number; now: () => number };
+  /** The alert monitor's set and the thresholds in force, for /alerts. */
+  alerts: { source: AlertPagesDeps['alerts']; rules: AlertPagesDeps['rules'] };
 }
 
 /**
@@ -44,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Requests are counted, not logged one by one; what goes wrong is logged where it happens.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    trustProxy: deps.trustProxy.length === 0 ? false : [...deps.trustProxy],
     // An unknown query or body field is an error, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
   });
@@ -95,6 +117,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     index: false,
     allowedPath: (path) => path === '/htmx.min.js',
   });
+  await app.register(fastifyStatic, {
+    root: UPLOT_DIR,
+    prefix: '/assets/uplot/',
+    decorateReply: false,
+    index: false,
+    allowedPath: (path) => UPLOT_FILES.has(path),
+  });
 
   app.setErrorHandler(async (err: FastifyError, req, reply) => {
     if (err.validation !== undefined) return sendError(req, reply, 400, 'bad_request', validationMessage(err));
@@ -111,6 +140,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerLogin(app, deps);
   registerRoutePages(app, deps.pool, deps.counters);
+  registerRoutePage(app, deps.pool, deps.counters, deps.agentView);
+  registerRouteEditPages(app, deps.pool, deps.counters, deps.agentView);
+  registerHistoryPages(app, deps.pool, deps.counters);
+  registerCallStatusPages(app, { pool: deps.pool, counters: deps.counters, ...deps.callStatus });
+  registerAlertPages(app, { alerts: deps.alerts.source, rules: deps.alerts.rules, counters: deps.counters });
+  registerServicePages(app, deps.pool, deps.counters);
+  registerSystemPages(app, deps.daemons, deps.counters);
   registerAccountRoutes(app, deps.accounts, deps.counters);
   registerTokenPages(app, deps.accounts, deps.counters);
   app.get('/', async (_req, reply) => reply.redirect('/routes', 303));

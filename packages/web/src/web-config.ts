@@ -1,5 +1,8 @@
 import {
+  CIDR_LIST_RANGE,
+  cidrItem,
   type Config,
+  type ConfigRule,
   type ConfigSchema,
   type ConfigWarn,
   hostRule,
@@ -7,6 +10,9 @@ import {
   type ListItem,
   listenPortRule,
   listRule,
+  outOfRange,
+  numberRule,
+  stringRule,
   readDaemonConfig,
   STATS_RULES,
   secondsRule,
@@ -26,7 +32,27 @@ function statsAddress(text: string): ListItem<StatsAddress> {
   return { item: { host: m[1], port } };
 }
 
+/** `[web] alert_webhook`: an absolute http(s) URL (what fetch can POST to). */
+export function isWebhookUrl(text: string): boolean {
+  return /^https?:\/\/\S+$/i.test(text) && URL.canParse(text);
+}
+
 const STATS_LIST = "host:port, host:port, ... (ports 1..65535; the daemons' [stats] endpoints)";
+
+/** `[web] agent`: one host:port, a UDP base port (its three ports must fit under 65536). */
+const AGENT_RULE: ConfigRule<WebServerOptions> = {
+  section: 'web',
+  key: 'agent',
+  option: 'agent',
+  range: "host:port (an LB agent's UDP base port 1..65533)",
+  read: (c, s, k) => {
+    const text = c.getString(s, k, '');
+    const a = statsAddress(text);
+    if ('why' in a || a.item.port > 65533)
+      throw outOfRange(c, AGENT_RULE as ConfigRule<unknown>, `${JSON.stringify(text)} is not host:port`);
+    return a.item;
+  },
+};
 
 /**
  * lars_web.conf, every key the console reads (docs/configuration.md "Web
@@ -41,6 +67,7 @@ export const WEB_CONFIG: ConfigSchema<WebServerOptions> = {
     listRule('web', 'dns_stats', 'dnsStats', STATS_LIST, statsAddress),
     listRule('web', 'reporter_stats', 'reporterStats', STATS_LIST, statsAddress),
     listRule('web', 'agent_stats', 'agentStats', STATS_LIST, statsAddress),
+    AGENT_RULE,
     secondsRule('web', 'session_ttl', 'sessionTtlMs', 1),
     integerRule('web', 'login_attempts', 'loginAttempts', 1, 1000),
     secondsRule('web', 'login_window', 'loginWindowMs', 1),
@@ -51,7 +78,16 @@ export const WEB_CONFIG: ConfigSchema<WebServerOptions> = {
       range: 'true or false',
       read: (c, s, k) => c.getBool(s, k, false),
     },
+    listRule('web', 'trust_proxy', 'trustProxy', CIDR_LIST_RANGE, cidrItem),
     integerRule('web', 'mysql_connections', 'mysqlConnections', 1, 64),
+    secondsRule('web', 'rollup_interval', 'rollupIntervalMs', 1, undefined, 3_600_000),
+    numberRule('web', 'alert_error_rate', 'alertErrorRate', { min: 0, max: 1 }),
+    integerRule('web', 'alert_min_calls', 'alertMinCalls', 1),
+    secondsRule('web', 'alert_window', 'alertWindowMs', 1),
+    secondsRule('web', 'alert_interval', 'alertIntervalMs', 1),
+    stringRule('web', 'alert_webhook', 'alertWebhook', 'an http:// or https:// URL', isWebhookUrl),
+    integerRule('web', 'alert_webhook_retries', 'alertWebhookRetries', 0, 100),
+    secondsRule('web', 'alert_webhook_timeout', 'alertWebhookTimeoutMs', 1),
     ...shared(MYSQL_RULES, true),
     ...shared(STATS_RULES, true),
   ],

@@ -8,7 +8,15 @@ export class WebCounters {
   csrfRefused = 0;
   authRefused = 0;
   tokenRequests = 0;
+  /** Route changes the console applied (changeRoutes calls that changed a row), pages and API. */
+  routeChanges = 0;
   sessions = 0;
   /** -1: no query yet. */
   mysqlUp = -1;
+  /** Hosts alerted now (AlertMonitor's set). */
+  alertsActive = 0;
+  /** Alert webhook deliveries: answered 2xx, given up after the retries, attempts retried. */
+  webhookSent = 0;
+  webhookFailed = 0;
+  webhookRetried = 0;
 }

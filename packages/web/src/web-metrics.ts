@@ -23,6 +23,11 @@ export const WEB_METRICS = defineMetrics({
     type: 'counter',
     help: 'Login attempts refused by [web] login_attempts per user or per address, before any password check.',
   },
+  routeChanges: {
+    name: 'route_changes_total',
+    type: 'counter',
+    help: 'Route changes applied through the console or its API (changeRoutes calls that changed a row).',
+  },
   csrfRefused: {
     name: 'csrf_refused_total',
     type: 'counter',
@@ -43,5 +48,25 @@ export const WEB_METRICS = defineMetrics({
     name: 'mysql_up',
     type: 'gauge',
     help: 'Whether the last query reached MySQL (1), failed to (0), or none ran yet (-1).',
+  },
+  alertsActive: {
+    name: 'alerts_active',
+    type: 'gauge',
+    help: 'Hosts alerted now: overloaded, or at [web] alert_error_rate over alert_window.',
+  },
+  webhookSent: {
+    name: 'webhook_sent_total',
+    type: 'counter',
+    help: 'Alert events delivered to [web] alert_webhook (2xx).',
+  },
+  webhookFailed: {
+    name: 'webhook_failed_total',
+    type: 'counter',
+    help: 'Alert events given up after [web] alert_webhook_retries; each is logged.',
+  },
+  webhookRetried: {
+    name: 'webhook_retries_total',
+    type: 'counter',
+    help: 'Alert webhook attempts retried (an error status, a refused connection, the timeout).',
   },
 });

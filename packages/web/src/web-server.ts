@@ -1,15 +1,22 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { checkOption } from '@lars/wire';
 import { DaemonMetrics, type DaemonHealth, healthReport, type Logger, silentLogger } from '@lars/reactor';
 import { createMysqlPool, describeMysql, MYSQL_DEFAULTS, type MysqlSettings } from '@lars/store';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'mysql2/promise';
 import { Accounts } from './accounts.js';
+import { AgentRouteView } from './agent-route-view.js';
+import { AlertMonitor } from './alert-monitor.js';
+import { evaluateAlerts } from './alert-rules.js';
+import { alertInputs } from './call-status-query.js';
 import { LoginLimiter } from './login-limiter.js';
 import { SessionStore } from './sessions.js';
 import { buildApp } from './web-app.js';
+import { isWebhookUrl } from './web-config.js';
 import { WebCounters } from './web-counters.js';
 import { WEB_METRICS } from './web-metrics.js';
+import { WebhookSender } from './webhook-sender.js';
 import type { StatsAddress, WebServerOptions } from './web-options.js';
 
 export type { WebServerOptions } from './web-options.js';
@@ -27,9 +34,18 @@ export const WEB_DEFAULTS = {
   loginAttempts: 5,
   loginWindowMs: 15 * 60_000,
   secureCookies: false,
+  trustProxy: [] as string[],
   mysqlConnections: 4,
   connectTimeoutMs: 5_000,
   defaultMetrics: true,
+  /** `[web] rollup_interval`: the reporter's CallStatusMinute bucket. */
+  rollupIntervalMs: 60_000,
+  alertErrorRate: 0.1,
+  alertMinCalls: 20,
+  alertWindowMs: 300_000,
+  alertIntervalMs: 15_000,
+  alertWebhookRetries: 3,
+  alertWebhookTimeoutMs: 5_000,
   /** How often expired sessions are deleted (and the sessions gauge read). */
   sweepIntervalMs: 10 * 60_000,
 } as const;
@@ -49,7 +65,15 @@ export class WebServer {
   private readonly sessions: SessionStore;
   private readonly limiter: LoginLimiter;
   private readonly logger: Logger;
-  private readonly o: Required<Omit<WebServerOptions, 'mysql' | 'logger'>> & { sweepIntervalMs: number };
+  private readonly o: Required<Omit<WebServerOptions, 'mysql' | 'logger' | 'alertWebhook' | 'agent'>> & {
+    sweepIntervalMs: number;
+  };
+  /** `[web] agent`'s view of a route, for the route pages. */
+  private readonly agentView: AgentRouteView;
+  /** The alerts now (GET /alerts), evaluated every alert_interval once started. */
+  readonly alerts: AlertMonitor;
+  /** `[web] alert_webhook`, when set. */
+  private readonly webhook: WebhookSender | null;
   private readonly mysql: MysqlSettings;
   private app: FastifyInstance | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -66,6 +90,20 @@ export class WebServer {
     checkOption(Number.isInteger(o.loginAttempts) && o.loginAttempts >= 1, 'loginAttempts', 'must be >= 1');
     checkOption(Number.isInteger(o.loginWindowMs) && o.loginWindowMs > 0, 'loginWindowMs', 'must be > 0');
     checkOption(Number.isInteger(o.mysqlConnections) && o.mysqlConnections >= 1, 'mysqlConnections', 'must be >= 1');
+    checkOption(
+      Number.isInteger(o.rollupIntervalMs / 1000) && o.rollupIntervalMs >= 1000 && o.rollupIntervalMs <= 3_600_000,
+      'rollupIntervalMs',
+      'must be whole seconds, 1 s .. 1 h',
+    );
+    checkOption(o.alertErrorRate >= 0 && o.alertErrorRate <= 1, 'alertErrorRate', 'must be 0..1');
+    checkOption(Number.isInteger(o.alertMinCalls) && o.alertMinCalls >= 1, 'alertMinCalls', 'must be >= 1');
+    checkOption(Number.isInteger(o.alertWindowMs) && o.alertWindowMs >= 1000, 'alertWindowMs', 'must be >= 1 s');
+    checkOption(Number.isInteger(o.alertIntervalMs) && o.alertIntervalMs >= 1000, 'alertIntervalMs', 'must be >= 1 s');
+    checkOption(
+      options.alertWebhook === undefined || isWebhookUrl(options.alertWebhook),
+      'alertWebhook',
+      'must be an http:// or https:// URL',
+    );
     this.mysql = { ...MYSQL_DEFAULTS, ...options.mysql };
     this.logger = (options.logger ?? silentLogger()).child({ component: 'web' });
     this.pool = createMysqlPool(this.mysql, {
@@ -77,6 +115,27 @@ export class WebServer {
     this.accounts = new Accounts(this.pool, o.now);
     this.sessions = new SessionStore(this.pool, o.sessionTtlMs, o.now);
     this.limiter = new LoginLimiter(o.loginAttempts, o.loginWindowMs, o.now);
+    const windowS = Math.ceil(o.alertWindowMs / 1000);
+    this.alerts = new AlertMonitor(
+      async () => {
+        const { status, window } = await alertInputs(this.pool, Math.floor(o.now() / 1000) - windowS);
+        return evaluateAlerts(status, window, { errorRate: o.alertErrorRate, minCalls: o.alertMinCalls });
+      },
+      { intervalMs: o.alertIntervalMs },
+      this.logger,
+    );
+    this.agentView = new AgentRouteView(options.agent);
+    this.webhook =
+      options.alertWebhook === undefined
+        ? null
+        : new WebhookSender(options.alertWebhook, this.counters, {
+            retries: o.alertWebhookRetries,
+            timeoutMs: o.alertWebhookTimeoutMs,
+            logger: this.logger,
+          });
+    // Which console raised it: a receiver may hear from several.
+    const consoleName = `${hostname()}:${o.port}`;
+    this.alerts.on((event, alert) => void this.webhook?.send({ event, alert, console: consoleName }));
     this.metrics = new DaemonMetrics(WEB_METRICS, {
       daemon: 'web',
       version: PACKAGE.version,
@@ -110,6 +169,11 @@ export class WebServer {
       tokenRequests: c.tokenRequests,
       sessions: c.sessions,
       mysqlUp: c.mysqlUp,
+      alertsActive: this.alerts.current()?.length ?? 0,
+      routeChanges: c.routeChanges,
+      webhookSent: c.webhookSent,
+      webhookFailed: c.webhookFailed,
+      webhookRetried: c.webhookRetried,
     };
   }
 
@@ -137,7 +201,20 @@ export class WebServer {
       limiter: this.limiter,
       sessionTtlMs: this.o.sessionTtlMs,
       loginWindowMs: this.o.loginWindowMs,
+      trustProxy: this.o.trustProxy,
+      agentView: this.agentView,
+      daemons: { dns: this.o.dnsStats, reporter: this.o.reporterStats, agent: this.o.agentStats },
       cookie: { secure: this.o.secureCookies, maxAgeS: Math.ceil(this.o.sessionTtlMs / 1000) },
+      callStatus: { rollupIntervalS: Math.round(this.o.rollupIntervalMs / 1000), now: this.o.now },
+      alerts: {
+        source: this.alerts,
+        rules: {
+          errorRate: this.o.alertErrorRate,
+          minCalls: this.o.alertMinCalls,
+          windowS: Math.ceil(this.o.alertWindowMs / 1000),
+          intervalS: Math.ceil(this.o.alertIntervalMs / 1000),
+        },
+      },
     });
     app.addHook('onResponse', async (req, reply) => {
       // A 500 is what a lost MySQL looks like from here; a request whose session or token
@@ -150,6 +227,7 @@ export class WebServer {
     this.app = app;
     this.sweepTimer = setInterval(() => void this.sweep(), this.o.sweepIntervalMs);
     this.sweepTimer.unref();
+    this.alerts.start();
     const { host, port } = this.address();
     this.logger.info({ host, port, mysql: describeMysql(this.mysql) }, `console on http://${host}:${port}/`);
   }
@@ -173,7 +251,10 @@ export class WebServer {
     if (this.closed) return;
     this.closed = true;
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    await this.alerts.close();
+    await this.webhook?.close();
     await this.app?.close();
+    await this.agentView.close();
     await this.pool.end();
   }
 }

@@ -34,6 +34,13 @@ describe('webOptionsFromConfig', () => {
       loginWindowMs: 900_000,
       secureCookies: false,
       mysqlConnections: 4,
+      rollupIntervalMs: 60_000,
+      alertErrorRate: 0.1,
+      alertMinCalls: 20,
+      alertWindowMs: 300_000,
+      alertIntervalMs: 15_000,
+      alertWebhookRetries: 3,
+      alertWebhookTimeoutMs: 5_000,
       mysql: { host: '127.0.0.1', port: 3306, user: 'lars', password: 'lars', database: 'lars_dns' },
     });
   });
@@ -58,6 +65,7 @@ describe('webOptionsFromConfig', () => {
       '"127.0.0.1" is not host:port',
     );
     expect(badConfigError(() => options('[web]\nlogin_attempts = 0\n')).message).toContain('1..1000');
+    expect(badConfigError(() => options('[web]\ntrust_proxy = 10.0.0.0/33\n')).message).toContain('[web] trust_proxy');
     expect(badConfigError(() => options('[web]\nsecure_cookie = true\n')).message).toContain('secure_cookies');
     expect(badConfigError(() => options('[web]\nsecure_cookies = maybe\n')).message).toContain('true/false');
   });
@@ -91,7 +99,7 @@ describe('the lars-web process', () => {
       expect(promtoolCheckMetrics(metrics).problems).toEqual([]);
       expect((await fetch(`http://127.0.0.1:${statsPort}/healthz`)).status).toBe(200);
     } finally {
-      expect(await daemon.stop()).toBe(0);
+      expect(await daemon.stop(), daemon.output()).toBe(0);
     }
   });
 

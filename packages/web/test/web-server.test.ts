@@ -20,12 +20,12 @@ const ROUTES = [
     modid: 1,
     cmdid: 1,
     hosts: [
-      { ip: '10.0.0.1', port: 80 },
-      { ip: '10.0.0.2', port: 80 },
+      { ip: '10.0.0.1', port: 80, disabled: false },
+      { ip: '10.0.0.2', port: 80, disabled: false },
     ],
   },
-  { modid: 1, cmdid: 2, hosts: [{ ip: '10.0.0.1', port: 81 }] },
-  { modid: 7, cmdid: 3, hosts: [{ ip: '192.168.1.177', port: 9000 }] },
+  { modid: 1, cmdid: 2, hosts: [{ ip: '10.0.0.1', port: 81, disabled: false }] },
+  { modid: 7, cmdid: 3, hosts: [{ ip: '192.168.1.177', port: 9000, disabled: false }] },
 ];
 
 beforeAll(async () => {
@@ -69,6 +69,19 @@ describe('before the first user', () => {
       error: 'unauthenticated',
       message: 'log in, or send Authorization: Bearer <API token>',
     });
+  });
+});
+
+describe('an htmx request without a session', () => {
+  it('is 401 with HX-Redirect to the login page, back to the page it came from, not a login page to swap in', async () => {
+    const res = await new BrowserClient(web.fastify).request({
+      method: 'GET',
+      url: '/routes?q=1',
+      headers: { 'hx-request': 'true', 'hx-current-url': 'http://127.0.0.1:7780/routes?q=1' },
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['hx-redirect']).toBe('/login?next=%2Froutes%3Fq%3D1');
+    expect(res.body).toBe('');
   });
 });
 

@@ -1,13 +1,9 @@
 // lars-web-user (`./run_lars.sh web-user`): the password from stdin only,
 // clear refusals, and the users it writes log in through the console's Accounts.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../../../test-support/db.js';
-import { REPO_ROOT } from '../../../test-support/repo-paths.js';
-import { SOURCE_NODE_ARGS } from '../../../test-support/source-node.js';
 import { Accounts } from '../src/accounts.js';
-import { createWebTestDatabase } from './web-test-db.js';
+import { createWebTestDatabase, runWebUserCli } from './web-test-db.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -16,28 +12,7 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 
 /** Runs the CLI on the test database with `stdin` piped in. */
-async function cli(args: string[], stdin = ''): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, 'packages/web/src/web-user-cli.ts', ...args], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      LARS_CONF: '',
-      LARS_MYSQL_DB_HOST: db.host,
-      LARS_MYSQL_DB_PORT: String(db.port),
-      LARS_MYSQL_DB_USER: db.user,
-      LARS_MYSQL_DB_PASSWD: db.password,
-      LARS_MYSQL_DB_NAME: db.name,
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  child.stdin.end(stdin);
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, out, err };
-}
+const cli = (args: string[], stdin = '') => runWebUserCli(db, args, stdin);
 
 describe('lars-web-user', () => {
   it('add reads the password from stdin; the user logs in with it', async () => {
