@@ -19,6 +19,7 @@ import { type AuthDeps, csrfMessage, registerAuth } from './auth.js';
 import { type LoginDeps, registerLogin } from './login-routes.js';
 import './request-context.js';
 import type { AgentRouteView } from './agent-route-view.js';
+import { refuseNonFiniteNumbers } from './finite-numbers.js';
 import { registerHistoryPages } from './history-pages.js';
 import { registerRouteEditPages } from './route-edit-pages.js';
 import { registerRoutePage } from './route-page.js';
@@ -108,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Before every route: fastify gives a route the hooks added before it.
   registerAuth(app, deps satisfies AuthDeps);
+  refuseNonFiniteNumbers(app);
 
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/assets/', index: false });
   await app.register(fastifyStatic, {
