@@ -15,9 +15,16 @@ export { findMysqlConfig } from './mysql-config-file.js';
 export type { FoundMysqlConfig } from './mysql-config-file.js';
 export { connectMysql, createMysqlPool, MysqlLink } from './mysql-link.js';
 export { changeRoutes, validateRouteEdit, describeRouteEdit, MAX_REPLACE_HOSTS } from './route-change.js';
-export type { RouteEdit, RouteEditResult, RouteChangeResult } from './route-change.js';
+export type { ChangeRoutesOptions, RouteEdit, RouteEditResult, RouteChangeResult } from './route-change.js';
 export { RouteEditNoop } from './route-edit-apply.js';
-export { readRouteAudit, validateRouteActor, ROUTE_ACTOR_MAX, ROUTE_AUDIT_MAX_LIMIT } from './route-audit.js';
+export {
+  emptyHostChanges,
+  mergeHostChanges,
+  readRouteAudit,
+  validateRouteActor,
+  ROUTE_ACTOR_MAX,
+  ROUTE_AUDIT_MAX_LIMIT,
+} from './route-audit.js';
 export type {
   ReadRouteAuditOptions,
   RouteActor,

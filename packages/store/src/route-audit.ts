@@ -63,6 +63,14 @@ export function emptyHostChanges(): RouteHostChanges {
   return { added: [], removed: [], disabled: [], enabled: [] };
 }
 
+/** Appends `from`'s changes to `into`'s, list by list (edits' changes in edit order). */
+export function mergeHostChanges(into: RouteHostChanges, from: RouteHostChanges): void {
+  into.added.push(...from.added);
+  into.removed.push(...from.removed);
+  into.disabled.push(...from.disabled);
+  into.enabled.push(...from.enabled);
+}
+
 /** Throws LARS_BAD_OPTION naming the field; called before the transaction starts. */
 export function validateRouteActor(actor: RouteActor): void {
   for (const field of ['user', 'source'] as const) {

@@ -3,6 +3,7 @@ import { intToIp } from '@lars/proto';
 import { ErrorCode, LarsError } from '@lars/wire';
 import {
   emptyHostChanges,
+  mergeHostChanges,
   type RouteActor,
   type RouteHost,
   type RouteHostChanges,
@@ -97,13 +98,6 @@ export function validateRouteEdit(edit: RouteEdit): void {
   }
 }
 
-function mergeChanges(into: RouteHostChanges, from: RouteHostChanges): void {
-  into.added.push(...from.added);
-  into.removed.push(...from.removed);
-  into.disabled.push(...from.disabled);
-  into.enabled.push(...from.enabled);
-}
-
 /** A schema without migration 0002 fails with a message that says what to do. */
 function schemaHint(err: unknown): unknown {
   const errno = (err as { errno?: unknown }).errno;
@@ -124,12 +118,29 @@ function schemaHint(err: unknown): unknown {
  * subscribed agents) and, given an `actor`, one RouteAudit row per changed
  * route. Every edit (and the actor) is validated before the transaction
  * starts; any failure rolls the whole change back, audit included. Edits run
- * in order and each sees the ones before it.
+ * in order and each sees the ones before it. `options`: a dry run, and a
+ * precondition checked under the lock.
  */
+export interface ChangeRoutesOptions {
+  /**
+   * Apply the edits in the transaction, report what they did, then roll it
+   * back: nothing is written, bumped or audited (`version` is the current
+   * one). A preview computed by the same code as the change it previews.
+   */
+  dryRun?: boolean;
+  /**
+   * Called in the transaction once RouteVersion is locked, before any edit:
+   * every change holds that lock, so what it reads cannot change until this
+   * change commits. Throw to refuse the change (nothing is written).
+   */
+  precondition?: (conn: Connection) => Promise<void>;
+}
+
 export async function changeRoutes(
   conn: Connection,
   edits: readonly RouteEdit[],
   actor?: RouteActor,
+  options: ChangeRoutesOptions = {},
 ): Promise<RouteChangeResult> {
   for (const edit of edits) validateRouteEdit(edit);
   if (actor !== undefined) validateRouteActor(actor);
@@ -141,6 +152,7 @@ export async function changeRoutes(
         ErrorCode.BAD_CONFIG,
         'RouteVersion has no row id 1: apply the schema with ./run_lars.sh db migrate',
       );
+    await options.precondition?.(conn);
     const results: RouteEditResult[] = [];
     const changed = new Map<string, { modid: number; cmdid: number; changes: RouteHostChanges }>();
     for (const edit of edits) {
@@ -153,9 +165,13 @@ export async function changeRoutes(
         route = { modid: edit.modid, cmdid: edit.cmdid, changes: emptyHostChanges() };
         changed.set(key, route);
       }
-      mergeChanges(route.changes, applied.changes);
+      mergeHostChanges(route.changes, applied.changes);
     }
     let version = Number(locked[0].version);
+    if (options.dryRun === true) {
+      await conn.rollback();
+      return { version, changed: changed.size > 0, results };
+    }
     if (changed.size > 0) {
       await conn.query('UPDATE RouteVersion SET version = GREATEST(UNIX_TIMESTAMP(), version + 1) WHERE id = 1');
       const [after] = await conn.query<RowDataPacket[]>('SELECT version FROM RouteVersion WHERE id = 1');

@@ -374,3 +374,44 @@ describe('changeRoutes: the audit', () => {
     expect(describeRouteEdit(replace(1, ['10.0.0.1:80', '10.0.0.2:80']))).toBe('replace 1/1 (2 hosts)');
   });
 });
+
+describe('changeRoutes options', () => {
+  it('dryRun reports what the edits would do, as a real change does, and writes nothing', async () => {
+    await changeRoutes(conn, [hostEdit('add', 38, '10.38.0.1:1'), hostEdit('add', 38, '10.38.0.2:1')], ACTOR);
+    const before = await counters();
+    const edits = [
+      hostEdit('disable', 38, '10.38.0.1:1'),
+      hostEdit('del', 38, '10.38.0.2:1'),
+      hostEdit('add', 38, '10.38.0.3:1'),
+      hostEdit('add', 38, '10.38.0.3:1'),
+    ];
+    const dry = await changeRoutes(conn, edits, ACTOR, { dryRun: true });
+    expect(dry).toMatchObject({ version: before.version, changed: true });
+    expect(dry.results.map((r) => r.rows)).toEqual([1, 1, 1, 0]);
+    expect(await counters()).toEqual(before);
+    expect(await hostsOf(38)).toEqual(['10.38.0.1:1', '10.38.0.2:1']);
+    const real = await changeRoutes(conn, edits, ACTOR);
+    expect(real.results.map((r) => [r.rows, r.changes])).toEqual(dry.results.map((r) => [r.rows, r.changes]));
+    expect(await hostsOf(38)).toEqual(['10.38.0.1:1 off', '10.38.0.3:1']);
+  });
+
+  it('a precondition runs under the RouteVersion lock, sees the rows as they are, and refuses by throwing', async () => {
+    const before = await counters();
+    const seen: string[][] = [];
+    const refusal = new Error('the route changed');
+    await expect(
+      changeRoutes(conn, [hostEdit('del', 38, '10.38.0.3:1')], ACTOR, {
+        precondition: async (c) => {
+          const [r] = await c.query<RowDataPacket[]>(
+            'SELECT INET_NTOA(serverip) AS ip FROM RouteData WHERE modid = 38 ORDER BY serverip',
+          );
+          seen.push(r.map((x) => String(x.ip)));
+          throw refusal;
+        },
+      }),
+    ).rejects.toBe(refusal);
+    expect(seen).toEqual([['10.38.0.1', '10.38.0.3']]);
+    expect(await counters()).toEqual(before);
+    expect(await hostsOf(38)).toEqual(['10.38.0.1:1 off', '10.38.0.3:1']);
+  });
+});

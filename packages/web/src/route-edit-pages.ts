@@ -1,12 +1,11 @@
-import { changeRoutes, type RouteEdit } from '@lars/store';
+import { changeRoutes, emptyHostChanges, mergeHostChanges, type RouteEdit } from '@lars/store';
 import { ErrorCode, LarsError } from '@lars/wire';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'mysql2/promise';
 import type { AgentRouteView } from './agent-route-view.js';
 import { requireRole } from './auth.js';
 import { type EditForm, editsFromForm, editsFromJson, editsToJson } from './route-edit-form.js';
-import { isNoop, previewEdits } from './route-edit-preview.js';
-import { readRoute } from './route-read.js';
+import { hostsAfter, type RouteState, readRoute } from './route-read.js';
 import { diffJson, ROUTE_PARAMS, type RouteParams, routeJson } from './route-views.js';
 import { AuthKind } from './request-context.js';
 import type { WebCounters } from './web-counters.js';
@@ -53,26 +52,54 @@ function actorOf(req: FastifyRequest) {
   return { user: req.user!.name, source: `${req.authKind === AuthKind.TOKEN ? 'api' : 'web'} ${req.ip}` };
 }
 
-async function apply(pool: Pool, edits: RouteEdit[], req: FastifyRequest, counters: WebCounters) {
+/** Refused by the precondition: the route is not the one the client saw. */
+class StaleRoute extends Error {}
+
+/**
+ * changeRoutes for one request, as its user: a dry run or not, and (with a
+ * fingerprint) refused under the RouteVersion lock when the route's rows are
+ * not the ones the client saw: `null` then (the answer is a 409). Hosts are
+ * dotted; `fingerprint` is of the rows the change started from, `after` the
+ * route's hosts once it is (or would be) made.
+ */
+async function change(
+  pool: Pool,
+  req: FastifyRequest,
+  counters: WebCounters,
+  route: RouteParams,
+  edits: RouteEdit[],
+  o: { dryRun: boolean; fingerprint?: string },
+) {
   const conn = await pool.getConnection();
   try {
-    const result = await changeRoutes(conn, edits, actorOf(req)).catch((err: unknown) => {
+    let before: RouteState | undefined;
+    const result = await changeRoutes(conn, edits, actorOf(req), {
+      dryRun: o.dryRun,
+      precondition: async (c) => {
+        before = await readRoute(c, route.modid, route.cmdid);
+        if (o.fingerprint !== undefined && before.fingerprint !== o.fingerprint) throw new StaleRoute(STALE);
+      },
+    }).catch((err: unknown) => {
+      if (err instanceof StaleRoute) return null;
       // changeRoutes checks every edit before it writes: what it refuses is the request's fault.
       if (err instanceof LarsError && err.code === ErrorCode.BAD_OPTION)
         throw Object.assign(new Error(err.message), { statusCode: 400 });
       throw err;
     });
-    if (result.changed) {
+    if (result === null || before === undefined) return null;
+    if (result.changed && !o.dryRun) {
       counters.routeChanges++;
       req.log.info({ user: req.user!.name, address: req.ip, version: result.version }, 'route changed');
     }
-    const changes = { added: [], removed: [], disabled: [], enabled: [] } as Record<
-      'added' | 'removed' | 'disabled' | 'enabled',
-      { ip: number; port: number }[]
-    >;
-    for (const r of result.results)
-      for (const k of Object.keys(changes) as (keyof typeof changes)[]) changes[k].push(...r.changes[k]);
-    return { version: result.version, changed: result.changed, ...diffJson(changes) };
+    const changes = emptyHostChanges();
+    for (const r of result.results) mergeHostChanges(changes, r.changes);
+    return {
+      version: result.version,
+      changed: result.changed,
+      ...diffJson(changes),
+      fingerprint: before.fingerprint,
+      after: routeJson({ ...before, hosts: hostsAfter(before.hosts, result.results) }).hosts,
+    };
   } finally {
     conn.release();
   }
@@ -101,14 +128,14 @@ export function registerRouteEditPages(app: FastifyInstance, pool: Pool, counter
       const { modid, cmdid } = req.params;
       const edits = editsFromForm(modid, cmdid, req.body);
       if (!edits.ok) return bad(req, reply, edits.message);
-      const route = await readRoute(pool, modid, cmdid);
-      const diff = previewEdits(route.hosts, edits.value);
+      const dry = await change(pool, req, counters, req.params, edits.value, { dryRun: true });
+      if (dry === null) return sendError(req, reply, 409, 'stale', STALE);
       const html = await reply.viewAsync('route-confirm', {
         title: `Confirm: route ${modid}/${cmdid}`,
-        route: routeJson(route),
-        diff: diffJson(diff),
-        noop: isNoop(diff),
-        after: routeJson({ ...route, hosts: diff.after }).hosts,
+        route: { modid, cmdid, fingerprint: dry.fingerprint },
+        diff: dry,
+        noop: !dry.changed,
+        after: dry.after,
         edits: JSON.stringify(editsToJson(edits.value)),
         ...(await pageContext(req, reply)),
       });
@@ -129,12 +156,14 @@ export function registerRouteEditPages(app: FastifyInstance, pool: Pool, counter
       }
       const edits = editsFromJson(modid, cmdid, json);
       if (!edits.ok) return bad(req, reply, edits.message);
-      if ((await readRoute(pool, modid, cmdid)).fingerprint !== req.body.fingerprint)
-        return sendError(req, reply, 409, 'stale', STALE);
-      const result = await apply(pool, edits.value, req, counters);
+      const result = await change(pool, req, counters, req.params, edits.value, {
+        dryRun: false,
+        fingerprint: req.body.fingerprint,
+      });
+      if (result === null) return sendError(req, reply, 409, 'stale', STALE);
       const html = await reply.viewAsync('route-applied', {
         title: `Route ${modid}/${cmdid} changed`,
-        route: routeJson(await readRoute(pool, modid, cmdid)),
+        route: { modid, cmdid, hosts: result.after },
         result,
         agentConfigured: (await agent.route(modid, cmdid)).configured,
         ...(await pageContext(req, reply)),
@@ -150,14 +179,11 @@ export function registerRouteEditPages(app: FastifyInstance, pool: Pool, counter
       const { modid, cmdid } = req.params;
       const edits = editsFromJson(modid, cmdid, req.body.edits);
       if (!edits.ok) return bad(req, reply, edits.message);
-      const route = await readRoute(pool, modid, cmdid);
-      if (req.body.fingerprint !== undefined && req.body.fingerprint !== route.fingerprint)
-        return sendError(req, reply, 409, 'stale', STALE);
-      if (req.body.dryRun) {
-        const diff = previewEdits(route.hosts, edits.value);
-        return { dryRun: true, version: route.version, changed: !isNoop(diff), ...diffJson(diff) };
-      }
-      return { dryRun: false, ...(await apply(pool, edits.value, req, counters)) };
+      const { dryRun, fingerprint } = req.body;
+      const result = await change(pool, req, counters, req.params, edits.value, { dryRun, fingerprint });
+      if (result === null) return sendError(req, reply, 409, 'stale', STALE);
+      const { after: _after, fingerprint: _fingerprint, ...answer } = result;
+      return { dryRun, ...answer };
     },
   );
 }

@@ -1,7 +1,7 @@
 // Shared pieces of the route pages: the URL parameters' schema and the
 // dotted forms of hosts and diffs the views and the JSON answers show.
 import { intToIp } from '@lars/proto';
-import type { RouteDiff } from './route-edit-preview.js';
+import type { RouteHostChanges } from '@lars/store';
 import type { RouteState } from './route-read.js';
 
 export const ROUTE_PARAMS = {
@@ -32,7 +32,7 @@ export function routeJson(r: RouteState) {
 }
 
 /** What a change does, hosts as `ip:port`. */
-export function diffJson(d: Pick<RouteDiff, 'added' | 'removed' | 'disabled' | 'enabled'>) {
+export function diffJson(d: RouteHostChanges) {
   return {
     added: d.added.map(hostText),
     removed: d.removed.map(hostText),
