@@ -108,23 +108,13 @@ export async function routeRollup(pool: Pool, modid: number, cmdid: number, from
 
 /** What evaluateAlerts reads: the overloaded snapshots and the window's rollup rows (k_minute). */
 export async function alertInputs(pool: Pool, fromS: number): Promise<{ status: StatusRow[]; window: WindowRow[] }> {
-  const [s] = await pool.query<RowDataPacket[]>(
-    "SELECT modid, cmdid, ip, port, caller, ts FROM ServerCallStatus WHERE overload = '1'",
-  );
+  const [s] = await pool.query<RowDataPacket[]>(`SELECT ${CALL_COLUMNS} FROM ServerCallStatus WHERE overload = '1'`);
   const [w] = await pool.query<RowDataPacket[]>(
     'SELECT modid, cmdid, ip, port, caller, minute, succ, err, overload FROM CallStatusMinute WHERE minute >= ?',
     [fromS],
   );
   return {
-    status: s.map((r) => ({
-      modid: Number(r.modid),
-      cmdid: Number(r.cmdid),
-      ip: intToIp(Number(r.ip)),
-      port: Number(r.port),
-      caller: intToIp(Number(r.caller)),
-      ts: Number(r.ts),
-      overload: true,
-    })),
+    status: s.map(toCall),
     window: w.map((r) => ({
       modid: Number(r.modid),
       cmdid: Number(r.cmdid),

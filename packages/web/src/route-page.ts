@@ -3,16 +3,11 @@ import type { Pool } from 'mysql2/promise';
 import type { AgentRouteView } from './agent-route-view.js';
 import { requireRole } from './auth.js';
 import { readRoute } from './route-read.js';
+import { HOST_SCHEMA } from './routes-pages.js';
 import { ROUTE_PARAMS, type RouteParams, routeJson } from './route-views.js';
 import { roleAtLeast } from './roles.js';
 import type { WebCounters } from './web-counters.js';
 import { pageContext } from './web-errors.js';
-
-const HOST_JSON = {
-  type: 'object',
-  required: ['ip', 'port', 'disabled'],
-  properties: { ip: { type: 'string' }, port: { type: 'integer' }, disabled: { type: 'boolean' } },
-} as const;
 
 const AGENT_JSON = {
   type: 'object',
@@ -37,7 +32,7 @@ const ROUTE_API_SCHEMA = {
         cmdid: { type: 'integer' },
         version: { type: 'integer' },
         fingerprint: { type: 'string' },
-        hosts: { type: 'array', items: HOST_JSON },
+        hosts: { type: 'array', items: HOST_SCHEMA },
         agent: AGENT_JSON,
       },
     },

@@ -10,7 +10,8 @@ const INT32 = { type: 'integer', minimum: 0, maximum: 0x7fffffff } as const;
 const MAX_LIMIT = 100_000;
 const PAGE_LIMIT = 5_000;
 
-const HOST_SCHEMA = {
+/** A route's host in the JSON answers (the routes list and the route page). */
+export const HOST_SCHEMA = {
   type: 'object',
   required: ['ip', 'port', 'disabled'],
   properties: { ip: { type: 'string' }, port: { type: 'integer' }, disabled: { type: 'boolean' } },

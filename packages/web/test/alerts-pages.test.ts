@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TestDatabase } from '../../../test-support/db.js';
 import { WebServer } from '../src/web-server.js';
 import type { BrowserClient } from './web-client.js';
-import { createWebTestDatabase, fixtureAccounts, loggedInRoles, mysqlOf } from './web-test-db.js';
+import { createWebTestDatabase, fixtureAccounts, fixtureToken, loggedInRoles, mysqlOf } from './web-test-db.js';
 
 let db: TestDatabase;
 let web: WebServer;
@@ -59,9 +59,7 @@ beforeAll(async () => {
   await web.alerts.tick();
   const accounts = fixtureAccounts(db);
   browsers.push(...Object.values(await loggedInRoles(web.fastify, accounts)));
-  const t = await accounts.createToken((await accounts.find('vera'))!, 'alerts-test');
-  if (!t.ok) throw new Error('no token');
-  bearer.authorization = `Bearer ${t.token}`;
+  bearer.authorization = `Bearer ${await fixtureToken(accounts, 'vera', 'alerts-test')}`;
 });
 afterAll(async () => {
   await web?.close();

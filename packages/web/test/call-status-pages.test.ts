@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../../../test-support/db.js';
 import { WebServer } from '../src/web-server.js';
 import type { BrowserClient } from './web-client.js';
-import { createWebTestDatabase, fixtureAccounts, loggedInRoles, mysqlOf } from './web-test-db.js';
+import { createWebTestDatabase, fixtureAccounts, fixtureToken, loggedInRoles, mysqlOf } from './web-test-db.js';
 
 let db: TestDatabase;
 let web: WebServer;
@@ -50,9 +50,7 @@ beforeAll(async () => {
   await web.start();
   const accounts = fixtureAccounts(db);
   Object.assign(browsers, await loggedInRoles(web.fastify, accounts));
-  const t = await accounts.createToken((await accounts.find('vera'))!, 'calls-test');
-  if (!t.ok) throw new Error('no token');
-  bearer.authorization = `Bearer ${t.token}`;
+  bearer.authorization = `Bearer ${await fixtureToken(accounts, 'vera', 'calls-test')}`;
 });
 afterAll(async () => {
   await web?.close();

@@ -10,7 +10,7 @@ import type { TestDatabase } from '../../../test-support/db.js';
 import type { Accounts } from '../src/accounts.js';
 import { WebServer } from '../src/web-server.js';
 import { type BrowserClient, formToken } from './web-client.js';
-import { createWebTestDatabase, fixtureAccounts, loggedInRoles, mysqlOf } from './web-test-db.js';
+import { createWebTestDatabase, fixtureAccounts, fixtureToken, loggedInRoles, mysqlOf } from './web-test-db.js';
 
 let db: TestDatabase;
 let web: WebServer;
@@ -59,10 +59,7 @@ beforeAll(async () => {
   await web.start();
   accounts = fixtureAccounts(db);
   Object.assign(browsers, await loggedInRoles(web.fastify, accounts));
-  const ed = (await accounts.list()).find((u) => u.name === 'ed')!;
-  const made = await accounts.createToken(ed, 'deploy');
-  if (!made.ok) throw new Error('token');
-  token = made.token;
+  token = await fixtureToken(accounts, 'ed', 'deploy');
 
   // The route tool's path: two routes in one change, so one version, two audit rows.
   cliVersion = (

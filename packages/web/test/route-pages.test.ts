@@ -9,7 +9,7 @@ import type { TestDatabase } from '../../../test-support/db.js';
 import type { Accounts } from '../src/accounts.js';
 import { WebServer } from '../src/web-server.js';
 import { type BrowserClient, formToken } from './web-client.js';
-import { createWebTestDatabase, fixtureAccounts, loggedInRoles, mysqlOf } from './web-test-db.js';
+import { createWebTestDatabase, fixtureAccounts, fixtureToken, loggedInRoles, mysqlOf } from './web-test-db.js';
 
 let db: TestDatabase;
 let web: WebServer;
@@ -51,10 +51,7 @@ beforeAll(async () => {
   await web.start();
   accounts = fixtureAccounts(db);
   Object.assign(browsers, await loggedInRoles(web.fastify, accounts));
-  const ed = (await accounts.list()).find((u) => u.name === 'ed')!;
-  const made = await accounts.createToken(ed, 'deploy');
-  if (!made.ok) throw new Error('token');
-  token = made.token;
+  token = await fixtureToken(accounts, 'ed', 'deploy');
   const conn = await db.admin.getConnection();
   await changeRoutes(conn, [{ op: 'add', modid: 5, cmdid: 1, ip: 0x0a000001, port: 80 }], {
     user: 'ops',
@@ -238,10 +235,8 @@ describe('the changes API (a pipeline with a token)', () => {
     );
     expect((await post({ edits: [{ op: 'grow' }] })).statusCode).toBe(400);
     expect((await post({ edits: [], fingerprint: 'stale' })).statusCode).toBe(409);
-    const vera = (await accounts.list()).find((u) => u.name === 'vera')!;
-    const vt = await accounts.createToken(vera, 'read');
-    if (!vt.ok) throw new Error('token');
-    expect((await post({ edits: [{ op: 'del-route' }] }, `Bearer ${vt.token}`)).statusCode).toBe(403);
+    const viewerToken = await fixtureToken(accounts, 'vera', 'read');
+    expect((await post({ edits: [{ op: 'del-route' }] }, `Bearer ${viewerToken}`)).statusCode).toBe(403);
     expect(await tables()).toEqual(before);
   });
 });

@@ -70,3 +70,11 @@ export async function loggedInRoles(
   }
   return out;
 }
+
+/** A new API token of user `name` (a fixture: refused is an error). */
+export async function fixtureToken(accounts: Accounts, name: string, tokenName: string): Promise<string> {
+  const user = await accounts.find(name);
+  const made = user === null ? null : await accounts.createToken(user, tokenName);
+  if (made === null || !made.ok) throw new Error(`no API token ${tokenName} for ${name}`);
+  return made.token;
+}
