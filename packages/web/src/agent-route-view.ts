@@ -18,6 +18,11 @@ export class AgentRouteView {
 
   constructor(private readonly address: StatsAddress | undefined) {}
 
+  /** Whether `[web] agent` names an agent (the pages show its panel). */
+  get configured(): boolean {
+    return this.address !== undefined;
+  }
+
   async route(modid: number, cmdid: number): Promise<AgentRoute> {
     if (this.address === undefined) return { configured: false };
     const agent = `${this.address.host}:${this.address.port}`;

@@ -165,7 +165,7 @@ export function registerRouteEditPages(app: FastifyInstance, pool: Pool, counter
         title: `Route ${modid}/${cmdid} changed`,
         route: { modid, cmdid, hosts: result.after },
         result,
-        agentConfigured: (await agent.route(modid, cmdid)).configured,
+        agentConfigured: agent.configured,
         ...(await pageContext(req, reply)),
       });
       return reply.type('text/html; charset=utf-8').send(html);

@@ -13,8 +13,6 @@ export class WebCounters {
   sessions = 0;
   /** -1: no query yet. */
   mysqlUp = -1;
-  /** Hosts alerted now (AlertMonitor's set). */
-  alertsActive = 0;
   /** Alert webhook deliveries: answered 2xx, given up after the retries, attempts retried. */
   webhookSent = 0;
   webhookFailed = 0;

@@ -169,6 +169,7 @@ export class WebServer {
       tokenRequests: c.tokenRequests,
       sessions: c.sessions,
       mysqlUp: c.mysqlUp,
+      // A gauge read from the monitor's set, not a counter kept beside it.
       alertsActive: this.alerts.current()?.length ?? 0,
       routeChanges: c.routeChanges,
       webhookSent: c.webhookSent,
