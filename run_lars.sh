@@ -196,6 +196,12 @@ usage: ./run_lars.sh COMMAND [ARGS]   (./run_lars.sh COMMAND --help: that comman
             script does not manage ([mysql] of FILE, $LARS_CONF or
             conf/lars_dns.conf; admin login LARS_MYSQL_ADMIN_USER/_PASSWD)
   db-stop   stop the local MariaDB
+  cluster start|stop|status|kill N|restart N
+            a local three-node MariaDB Galera cluster (N = 1..3) with the same
+            users and schema as db: start bootstraps or rejoins the nodes and
+            waits until all three are Synced; kill N is kill -9; restart N
+            waits until node N is Synced again (client ports from
+            LARS_GALERA_BASE_PORT, default 3311..3313; data under var/galera)
   help      this text
 
   route list [ModID [CmdID]]          route administration: list, add a host,
@@ -304,6 +310,11 @@ case "$cmd" in
     exec bash scripts/mysql-local.sh start
     ;;
   db-stop) check_args 0 "$@"; exec bash scripts/mysql-local.sh stop "$@" ;;
+  cluster)
+    check_args 2 "$@"
+    [ $# -ge 1 ] || usage_error "missing start, stop, status, kill N or restart N"
+    exec bash scripts/galera-cluster.sh "$@"
+    ;;
   help | -h | --help) check_args 0 "$@"; usage ;;
   --version) echo "lars-ts $(lars_version)" ;;
   *)

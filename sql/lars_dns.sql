@@ -73,7 +73,10 @@ CREATE TABLE `RouteChange` (
   `modid` int(11) NOT NULL,
   `cmdid` int(11) NOT NULL,
   `version` bigint(20) unsigned NOT NULL,
-  PRIMARY KEY (`id`)
+  `ctime` datetime NOT NULL DEFAULT current_timestamp(),
+  PRIMARY KEY (`id`),
+  KEY `idx_route_change_version` (`version`),
+  KEY `idx_route_change_ctime` (`ctime`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;
 
 CREATE TABLE `RouteData` (

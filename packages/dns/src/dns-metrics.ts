@@ -25,7 +25,21 @@ export const DNS_METRICS = defineMetrics({
     type: 'counter',
     help: 'Route-change pushes a connection could not take (closing or over its output bound).',
   },
-  loads: { name: 'loads_total', type: 'counter', help: 'Route tables loaded.' },
+  loads: {
+    name: 'loads_total',
+    type: 'counter',
+    help: 'Route tables loaded: the whole of RouteData, or only the changed routes (incremental).',
+  },
+  incrementalLoads: {
+    name: 'incremental_loads_total',
+    type: 'counter',
+    help: 'Route tables loaded by reading only the routes RouteChange names and patching the served table.',
+  },
+  changesSwept: {
+    name: 'route_changes_swept_total',
+    type: 'counter',
+    help: 'RouteChange rows this DNS deleted past [dns] change_retention.',
+  },
   loadFailures: {
     name: 'load_failures_total',
     type: 'counter',

@@ -13,10 +13,18 @@ export interface DnsServerOptions extends TcpGuardOptions {
   /** Per-connection output bound (bytes); an agent that never reads is cut off past it. */
   maxOutputBytes?: number;
   mysql?: Partial<MysqlSettings>;
-  /** `[dns] check_interval`, ms: how often RouteVersion is read. */
+  /** `[dns] check_interval`, ms: how often RouteVersion is read (one primary-key read). */
   checkIntervalMs?: number;
   /** `[dns] reload_interval`, ms: full reload when the version has not moved for this long. */
   reloadIntervalMs?: number;
+  /**
+   * `[dns] change_retention`, seconds: RouteChange rows older than this are
+   * deleted by the sweep (every DNS sweeps); a DNS whose cursor has not
+   * moved for half of it reloads the whole table instead of trusting it.
+   */
+  changeRetentionS?: number;
+  /** How often the loader sweeps RouteChange, ms. */
+  sweepIntervalMs?: number;
   /**
    * `[dns] subscription_ttl`, ms: a subscription ends this long after the
    * later of its connection's last pull of the route and the last push sent
@@ -39,8 +47,10 @@ export const DEFAULTS = {
   port: 7778,
   maxConn: 1024,
   maxOutputBytes: 8 * 1024 * 1024,
-  checkIntervalMs: 1000,
+  checkIntervalMs: 100,
   reloadIntervalMs: 10_000,
+  changeRetentionS: 3600,
+  sweepIntervalMs: 60_000,
   subscriptionTtlMs: SUBSCRIPTION_DEFAULTS.ttlMs,
   connectTimeoutMs: 5000,
   backoff: { initialMs: 200, maxMs: 10_000, factor: 2, jitter: 0.2 },

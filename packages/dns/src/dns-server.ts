@@ -84,6 +84,8 @@ export class DnsServer {
   private listening: Promise<{ address: string; port: number }> | null = null;
   private closed = false;
   private lastLoadAt = 0;
+  /** The last load of the whole table: reloadIntervalMs counts from it (incremental loads in between). */
+  private lastFullLoadAt = 0;
   private readonly counters = {
     /** Backend-loop rounds that reached MySQL (tests count rounds instead of timing them). */
     checks: 0,
@@ -91,6 +93,10 @@ export class DnsServer {
     pushes: 0,
     pushFailures: 0,
     loads: 0,
+    /** Loads of only the changed routes' rows (the rest of `loads` read the whole table). */
+    incrementalLoads: 0,
+    /** RouteChange rows deleted past the retention by this DNS's sweep. */
+    changesSwept: 0,
     loadFailures: 0,
     /** Loader: SELECT plus building the table, ms. */
     lastLoadMs: 0,
@@ -115,7 +121,13 @@ export class DnsServer {
     // Unset heartbeat values take thread-heartbeat.ts's defaults (1 s beats, dead after 10 s).
     this.threads = new HeartbeatBoard(THREADS, { deadAfterMs: options.heartbeat?.deadAfterMs });
     this.mainBeat = new Heartbeat(this.threads.slot('main'), options.heartbeat?.intervalMs);
+    const changeRetentionS = options.changeRetentionS ?? DEFAULTS.changeRetentionS;
+    const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULTS.sweepIntervalMs;
+    checkOption(changeRetentionS > 0, 'changeRetentionS', 'must be > 0');
+    checkOption(sweepIntervalMs > 0, 'sweepIntervalMs', 'must be > 0');
     const loaderData = {
+      changeRetentionS,
+      sweepIntervalMs,
       mysql: this.mysql,
       connectTimeoutMs: this.connectTimeoutMs,
       heartbeat: this.threads.slot('loader'),
@@ -161,8 +173,7 @@ export class DnsServer {
   }
 
   /**
-   * Listens at once, then checks the schema, clears RouteChange and loads
-   * the table (retrying while MySQL is down or refuses the DNS), and
+   * Listens at once, then checks the schema and loads the whole table (retrying while MySQL is down or refuses the DNS), and
    * answers the held requests. Resolves with the bound address once a table
    * is served.
    */
@@ -286,10 +297,15 @@ export class DnsServer {
   };
 
   /** One round of the backend loop; true when MySQL answered. */
-  private async runCheck(startup: boolean): Promise<boolean> {
-    const force = startup || Date.now() - this.lastLoadAt >= this.reloadIntervalMs;
+  private async runCheck(first: boolean): Promise<boolean> {
+    const force = first || Date.now() - this.lastFullLoadAt >= this.reloadIntervalMs;
     const t0 = performance.now();
-    const reply = await this.loader.ask({ seq: ++this.seq, knownVersion: this.version, force, startup });
+    const reply = await this.loader.ask({
+      seq: ++this.seq,
+      knownVersion: this.version,
+      force,
+      table: this.table.buffer,
+    });
     if (this.closed) return true;
     if (reply.type === 'failed') {
       this.counters.loadFailures++;
@@ -298,6 +314,7 @@ export class DnsServer {
       return false;
     }
     this.counters.checks++;
+    this.counters.changesSwept += reply.swept;
     this.mysqlState.markUp();
     this.backoff.reset();
     if (reply.type === 'loaded') {
@@ -313,7 +330,9 @@ export class DnsServer {
     const previous = this.version;
     this.version = reply.version;
     this.lastLoadAt = Date.now();
+    if (reply.full) this.lastFullLoadAt = this.lastLoadAt;
     this.counters.loads++;
+    if (!reply.full) this.counters.incrementalLoads++;
     this.metrics.observe('routeLoadSeconds', reply.loadMs / 1000);
     this.counters.lastLoadMs = Math.round(reply.loadMs);
     this.counters.lastSelectMs = Math.round(reply.selectMs);

@@ -10,6 +10,10 @@ export interface LoaderWorkerData {
   /** The loader's slot on the DNS's HeartbeatBoard, and how often it beats. */
   heartbeat: HeartbeatSlot;
   heartbeatIntervalMs: number;
+  /** `[dns] change_retention`, seconds: RouteChange rows older than this are swept; a cursor half as old triggers a full load. */
+  changeRetentionS: number;
+  /** How often the loader sweeps RouteChange, ms. */
+  sweepIntervalMs: number;
 }
 
 /** main -> loader: one round of the backend loop. */
@@ -17,10 +21,10 @@ export interface CheckRequest {
   seq: number;
   /** The version of the table being served (null before the first load). */
   knownVersion: number | null;
-  /** Reload even when the version did not change (the periodic reload). */
+  /** Reload the whole table even when the version did not change (the first load, the periodic reload). */
   force: boolean;
-  /** First round: clear RouteChange before loading. */
-  startup: boolean;
+  /** The table being served (shared, not copied): an incremental load patches it, a full load is compared with it. */
+  table: SharedArrayBuffer;
 }
 
 /** loader -> main: the round's outcome. */
@@ -36,12 +40,20 @@ export type CheckReply =
       /** Hosts not served because they are disabled (RouteData.disabled). */
       disabled: number;
       truncated: TruncatedRoute[];
-      /** Routes changed up to `version` (their RouteChange rows are deleted). */
+      /** True: the whole of RouteData was read; false: only the routes in `changes` (an incremental load). */
+      full: boolean;
+      /**
+       * The routes to push: those RouteChange names up to `version` (an
+       * incremental load), or those served differently from the table sent
+       * with the request (a full load).
+       */
       changes: RouteKey[];
+      /** RouteChange rows this round's sweep deleted. */
+      swept: number;
       selectMs: number;
       loadMs: number;
     }
-  | { type: 'unchanged'; seq: number; version: number }
+  | { type: 'unchanged'; seq: number; version: number; swept: number }
   | {
       type: 'failed';
       seq: number;

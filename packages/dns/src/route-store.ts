@@ -1,4 +1,5 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { RouteChangeRow } from './change-cursor.js';
 
 /** A route key changed in MySQL, as RouteChange records it. */
 export interface RouteKey {
@@ -6,17 +7,20 @@ export interface RouteKey {
   cmdid: number;
 }
 
-export interface PendingChanges {
-  /** RouteChange ids read, to delete exactly these afterwards. */
-  ids: number[];
-  /** The distinct keys among them. */
-  keys: RouteKey[];
-}
-
-/** RouteVersion.version (row id 1); 0 when the row is missing. */
-export async function readRouteVersion(conn: Connection): Promise<number> {
-  const [rows] = await conn.query<RowDataPacket[]>('SELECT version FROM RouteVersion WHERE id = 1');
-  return rows.length === 0 ? 0 : Number(rows[0].version);
+/** RouteVersion.version (row id 1; 0 when the row is missing) and MySQL's clock, in one primary-key read. */
+export async function readRouteVersion(conn: Connection): Promise<{ version: number; nowS: number }> {
+  const [rows] = await conn.query<RowDataPacket[]>({
+    sql: 'SELECT version, UNIX_TIMESTAMP() FROM RouteVersion WHERE id = 1',
+    rowsAsArray: true,
+  });
+  if (rows.length === 0) {
+    const [[now]] = (await conn.query({ sql: 'SELECT UNIX_TIMESTAMP()', rowsAsArray: true })) as unknown as [
+      number[][],
+    ];
+    return { version: 0, nowS: Number(now[0]) };
+  }
+  const [version, now] = rows[0] as unknown as [number, number | string];
+  return { version: Number(version), nowS: Number(now) };
 }
 
 /** One RouteData row. Its `ip` and `port` make it a HostInfo as it stands, so the table encodes rows without copying them. */
@@ -33,7 +37,7 @@ export interface RouteRow {
  * turn this covering scan of uk_route_host into a full scan plus a sort.
  */
 export const LOAD_ROUTES_SQL =
-  'SELECT modid, cmdid, serverip AS ip, serverport AS port FROM RouteData ORDER BY modid, cmdid';
+  'SELECT modid, cmdid, serverip AS ip, serverport AS port FROM RouteData ORDER BY modid, cmdid, serverip, serverport';
 
 /** The disabled hosts (migration 0002), few, through idx_route_disabled. */
 export const DISABLED_HOSTS_SQL = 'SELECT modid, cmdid, serverip, serverport FROM RouteData WHERE disabled <> 0';
@@ -96,36 +100,73 @@ function withoutHosts(rows: RouteRow[], off: readonly number[][]): RouteRow[] {
   return rows;
 }
 
-/** RouteChange rows with version <= `version`. */
-export async function readRouteChanges(conn: Connection, version: number): Promise<PendingChanges> {
-  const [rows] = await conn.query<RowDataPacket[]>({
-    sql: 'SELECT id, modid, cmdid FROM RouteChange WHERE version <= ? ORDER BY id',
-    values: [version],
-    rowsAsArray: true,
-  });
-  const ids: number[] = [];
-  const keys: RouteKey[] = [];
-  const seen = new Set<string>();
-  for (const [id, modid, cmdid] of rows as unknown as number[][]) {
-    ids.push(id);
-    const k = `${modid}:${cmdid}`;
-    if (!seen.has(k)) {
-      seen.add(k);
-      keys.push({ modid, cmdid });
+/** Keys per incremental load statement (each a pair in the IN list). */
+const KEYS_PER_SELECT = 1000;
+
+/**
+ * The hosts to serve of `keys` only (an incremental load), grouped by key
+ * in the full load's order; a key without rows is absent. Each statement
+ * looks its keys up through uk_route_host.
+ */
+export async function loadRouteRowsOf(conn: Connection, keys: readonly RouteKey[]): Promise<LoadedRoutes> {
+  const rows: RouteRow[] = [];
+  let disabled = 0;
+  let flagged = true;
+  for (let i = 0; i < keys.length; i += KEYS_PER_SELECT) {
+    const pairs = keys.slice(i, i + KEYS_PER_SELECT).map((k) => [k.modid, k.cmdid]);
+    let part: Array<RouteRow & { disabled?: number }>;
+    try {
+      [part] = (await conn.query({ sql: ROUTES_OF_KEYS_SQL, values: [pairs] })) as unknown as [typeof part];
+    } catch (err) {
+      if ((err as { errno?: unknown }).errno !== ER_BAD_FIELD_ERROR) throw err;
+      flagged = false;
+      [part] = (await conn.query({ sql: ROUTES_OF_KEYS_UNFLAGGED_SQL, values: [pairs] })) as unknown as [typeof part];
+    }
+    for (const r of part) {
+      if (r.disabled) disabled++;
+      else rows.push({ modid: r.modid, cmdid: r.cmdid, ip: r.ip, port: r.port });
     }
   }
-  return { ids, keys };
+  return { rows, disabled, flagged };
 }
 
-/** Deletes exactly the RouteChange rows read (by id), so a row committed meanwhile stays for the next round. */
-export async function deleteRouteChanges(conn: Connection, ids: readonly number[]): Promise<void> {
-  const CHUNK = 10_000;
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    await conn.query('DELETE FROM RouteChange WHERE id IN (?)', [ids.slice(i, i + CHUNK)]);
+const ROUTES_OF_KEYS_SQL =
+  'SELECT modid, cmdid, serverip AS ip, serverport AS port, disabled FROM RouteData ' +
+  'WHERE (modid, cmdid) IN (?) ORDER BY modid, cmdid, serverip, serverport';
+const ROUTES_OF_KEYS_UNFLAGGED_SQL =
+  'SELECT modid, cmdid, serverip AS ip, serverport AS port FROM RouteData ' +
+  'WHERE (modid, cmdid) IN (?) ORDER BY modid, cmdid, serverip, serverport';
+
+/** RouteChange rows with `from` <= version <= `to`, as [version, modid, cmdid]. */
+export async function readRouteChanges(conn: Connection, from: number, to: number): Promise<RouteChangeRow[]> {
+  const [rows] = await conn.query({
+    sql: 'SELECT version, modid, cmdid FROM RouteChange WHERE version >= ? AND version <= ?',
+    values: [from, to],
+    rowsAsArray: true,
+  });
+  return (rows as unknown as Array<[number | string, number, number]>).map(([v, m, c]) => [Number(v), m, c] as const);
+}
+
+/**
+ * Deletes RouteChange rows older than `retentionS` (by ctime, MySQL's clock),
+ * at most `batchRows` per statement and `maxBatches` statements; the rows
+ * deleted. Any number of DNS may run it at once: each statement only deletes
+ * rows every cursor has passed (change-cursor.ts).
+ */
+export async function sweepRouteChanges(
+  conn: Connection,
+  retentionS: number,
+  batchRows: number,
+  maxBatches: number,
+): Promise<number> {
+  let deleted = 0;
+  for (let b = 0; b < maxBatches; b++) {
+    const [res] = (await conn.query('DELETE FROM RouteChange WHERE ctime < NOW() - INTERVAL ? SECOND LIMIT ?', [
+      retentionS,
+      batchRows,
+    ])) as unknown as [{ affectedRows: number }];
+    deleted += res.affectedRows;
+    if (res.affectedRows < batchRows) break;
   }
-}
-
-/** At start the DNS pushes nothing old: every agent asks for its routes again when it connects. */
-export async function clearRouteChanges(conn: Connection): Promise<void> {
-  await conn.query('DELETE FROM RouteChange');
+  return deleted;
 }

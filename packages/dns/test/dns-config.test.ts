@@ -24,7 +24,7 @@ describe('dnsOptionsFromConfig', () => {
 
   it('reads the shipped file and an original lars_dns.conf (threadNum read, changing nothing)', () => {
     const shipped = dnsOptionsFromConfig(Config.load(join(REPO_ROOT, FILE), { env: {} }));
-    expect(shipped).toMatchObject({ host: '127.0.0.1', port: 7778, maxConn: 1024, checkIntervalMs: 1000 });
+    expect(shipped).toMatchObject({ host: '127.0.0.1', port: 7778, maxConn: 1024, checkIntervalMs: 100 });
     expect(options(ORIGINAL)).toEqual({
       host: '127.0.0.1',
       port: 7778,

@@ -73,18 +73,20 @@ describe('DnsServer', () => {
     expect(c.answersFor(303, 1).at(-1)!.hosts).toEqual(['10.3.0.3:3', '10.3.0.4:4']);
   });
 
-  it('serves a change made to RouteData alone after the periodic reload', async () => {
+  it('pushes a change made to RouteData alone (no version bump) at the periodic full reload', async () => {
     const { dns, port } = await startDns({ reloadIntervalMs: 300 });
     const c = await client(port);
     expect((await c.ask(401, 1)).hosts).toEqual([]);
-    const loads = dns.stats().loads as number;
+    const incremental = dns.stats().incrementalLoads;
+    const push = c.next(401, 1);
     await bed.db.admin.query(
       "INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (401, 1, INET_ATON('10.4.0.1'), 4001)",
     );
-    await until(() => (dns.stats().loads as number) > loads, 'a periodic reload');
+    // The full reload compares the new table with the served one and pushes the difference.
+    expect(await push).toEqual({ modid: 401, cmdid: 1, hosts: ['10.4.0.1:4001'] });
     expect((await c.ask(401, 1)).hosts).toEqual(['10.4.0.1:4001']);
-    // No version bump, so no push: the only answers are the two replies.
-    expect(c.answersFor(401, 1)).toHaveLength(2);
+    expect(c.answersFor(401, 1)).toHaveLength(3);
+    expect(dns.stats().incrementalLoads).toBe(incremental);
   });
 
   it('pushes an empty host list when every host of a route is deleted', async () => {

@@ -16,7 +16,9 @@ export const NON_CONFIG_VARIABLES = Object.freeze({
   LARS_MYSQL_ADMIN_USER: 'the user db migrate logs in as (migrate-cli.ts)',
   LARS_MYSQL_ADMIN_PASSWD: 'its password (migrate-cli.ts)',
   LARS_MYSQL_DATA_DIR: 'the data directory of the local MariaDB (mysql-local.sh)',
-  LARS_MYSQL_START_TIMEOUT: 'how long mysql-local.sh waits for MariaDB to answer, seconds',
+  LARS_MYSQL_START_TIMEOUT: 'how long mysql-local.sh and galera-cluster.sh wait for MariaDB to answer, seconds',
+  LARS_GALERA_BASE_PORT: 'the first of the 12 loopback ports of the local Galera cluster (galera-cluster.sh)',
+  LARS_GALERA_DIR: 'the directory of the local Galera cluster, default var/galera (galera-cluster.sh)',
   LARS_FUZZ_SEED: 'the seed of the fuzz tests, to reproduce a run (test-support/fuzz-inputs.ts)',
   LARS_CHROMIUM: 'the headless Chromium of the web console browser tests (scripts/ensure-chromium.sh prints it)',
 } as const);
