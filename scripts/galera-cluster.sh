@@ -26,24 +26,17 @@
 # Exit codes: 0 ok, 1 failure, 2 usage, 3 not all Synced (status).
 set -euo pipefail
 
-readonly ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-readonly MIGRATE_CLI="packages/store/src/migrate-cli.ts"
-readonly SAMPLE_SQL="$ROOT/sql/lars_dns_sample.sql"
-readonly DB_NAME="lars_dns"
-readonly ADMIN_PASSWD="${LARS_MYSQL_ADMIN_PASSWD:-lars_admin}"
-readonly APP_PASSWD="${LARS_MYSQL_DB_PASSWD:-lars}"
-readonly START_TIMEOUT="${LARS_MYSQL_START_TIMEOUT:-60}"
+readonly LOG_PREFIX="galera-cluster"
+# shellcheck source=mysql-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/mysql-common.sh"
+
 readonly BASE_PORT="${LARS_GALERA_BASE_PORT:-3311}"
 readonly CLUSTER_DIR="$(realpath -m -- "${LARS_GALERA_DIR:-$ROOT/var/galera}")"
 readonly NODES=(1 2 3)
 readonly CLUSTER_NAME="lars_local"
-readonly OS_USER="$(id -un)"
 readonly EXIT_NOT_SYNCED=3
 
 MARIADBD="" GALERA_LIB=""
-
-die() { echo "galera-cluster: error: $*" >&2; exit 1; }
-info() { echo "galera-cluster: $*"; }
 
 usage() {
   cat >&2 <<'EOF'
@@ -71,17 +64,6 @@ check_node_arg() {
   [[ "$1" =~ ^[1-3]$ ]] || { echo "galera-cluster: error: invalid node '$1' (want 1..3)" >&2; usage; }
 }
 
-find_bin() {
-  local name="$1" dir
-  if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return 0; fi
-  for dir in /usr/sbin /usr/local/sbin /sbin; do
-    [[ -x "$dir/$name" ]] && { echo "$dir/$name"; return 0; }
-  done
-  return 1
-}
-
-apt_lists_present() { compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null 2>&1; }
-
 find_galera_lib() {
   local f
   if command -v dpkg >/dev/null 2>&1; then
@@ -97,8 +79,7 @@ find_galera_lib() {
 # Same approach as mysql-local.sh: install what is missing with apt-get as root.
 ensure_installed() {
   local missing=()
-  { find_bin mariadbd && command -v mariadb && command -v mariadb-install-db && command -v mariadb-admin; } \
-    >/dev/null 2>&1 || missing+=(mariadb-server mariadb-client)
+  mariadb_present || missing+=(mariadb-server mariadb-client)
   find_galera_lib >/dev/null || missing+=(galera-4)
   command -v rsync >/dev/null 2>&1 || missing+=(rsync)
   if (( ${#missing[@]} > 0 )); then
@@ -107,36 +88,13 @@ ensure_installed() {
 then run this again."
     command -v apt-get >/dev/null 2>&1 || die "missing packages (${missing[*]}) and apt-get is unavailable"
     info "installing ${missing[*]} with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    apt_lists_present || apt-get update
-    if ! apt-get install -y --no-install-recommends "${missing[@]}"; then
-      # Stale package lists are the usual cause; refresh once and retry.
-      apt-get update
-      apt-get install -y --no-install-recommends "${missing[@]}"
-    fi
+    apt_install "${missing[@]}"
   fi
   MARIADBD="$(find_bin mariadbd)" || die "mariadbd not found after installing MariaDB"
   GALERA_LIB="$(find_galera_lib)" || die "libgalera_smm.so not found after installing galera-4"
 }
 
-# A container's PID 1 may never reap a detached server: a zombie is not alive.
-alive() {
-  local stat
-  kill -0 "$1" 2>/dev/null || return 1
-  [[ -r "/proc/$1/stat" ]] || return 0
-  stat="$(<"/proc/$1/stat")" || return 1
-  stat="${stat##*) }"
-  [[ "${stat:0:1}" != Z ]]
-}
-
-node_pid() {
-  local f pid
-  f="$(pid_file "$1")"
-  [[ -s "$f" ]] || return 1
-  pid="$(<"$f")"
-  [[ "$pid" =~ ^[0-9]+$ ]] && alive "$pid" || return 1
-  echo "$pid"
-}
+node_pid() { pid_from_file "$(pid_file "$1")"; }
 
 # Socket login as the OS user (unix_socket auth of root); sync wait off so a
 # status query never waits on a node that lost the primary component.
@@ -176,21 +134,9 @@ running_nodes() {
   echo "${out[*]}"
 }
 
-log_tail() {
-  local f
-  f="$(log_file "$1")"
-  [[ -f "$f" ]] || return 0
-  echo "--- last lines of $f ---" >&2
-  tail -n 25 "$f" >&2 || true
-}
+log_tail() { tail_log "$(log_file "$1")"; }
 
-port_taken() { timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" >/dev/null 2>&1; }
-
-take_lock() {
-  mkdir -p "$CLUSTER_DIR"
-  exec 9>"$CLUSTER_DIR/cluster.lock"
-  flock -w 300 9 || die "timed out waiting for the lock $CLUSTER_DIR/cluster.lock"
-}
+take_lock() { take_lock_file "$CLUSTER_DIR/cluster.lock"; }
 
 # Regenerated on every launch so a changed base port or library path applies.
 write_defaults_file() {
@@ -251,15 +197,8 @@ init_first_node() {
   tmp="$dd.init"
   mkdir -p "$(node_dir 1)"
   (( EUID == 0 )) && user_opts=(--user=mysql)
-  rm -rf -- "$tmp"
   info "initialising node 1 data dir $dd"
-  if ! mariadb-install-db --no-defaults --datadir="$tmp" "${user_opts[@]}" \
-      --auth-root-authentication-method=socket --auth-root-socket-user="$OS_USER" \
-      --skip-test-db --skip-name-resolve >"$(log_file 1).init" 2>&1; then
-    tail -n 25 "$(log_file 1).init" >&2 || true
-    rm -rf -- "$tmp"
-    die "mariadb-install-db failed (full output: $(log_file 1).init)"
-  fi
+  install_db "$tmp" "$(log_file 1).init" "${user_opts[@]}" --auth-root-socket-user="$OS_USER"
   rm -rf -- "$dd"
   mv -- "$tmp" "$dd"
   (( EUID == 0 )) && chown -R mysql:mysql "$(node_dir 1)"
@@ -347,39 +286,13 @@ mark_safe_to_bootstrap() {
   return 0
 }
 
-sql_string() {
-  local s="${1//\\/\\\\}"
-  printf "'%s'" "${s//\'/\'\'}"
-}
-
 # Same database, users and schema as mysql-local.sh; Galera replicates the
 # DDL and account statements to every node, so this runs on one node only.
 provision() {
-  local n="$1" admin_pw app_pw host route_rows
-  admin_pw="$(sql_string "$ADMIN_PASSWD")"
-  app_pw="$(sql_string "$APP_PASSWD")"
-  node_sql "$n" -e "CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
-  for host in 127.0.0.1 localhost; do
-    node_sql "$n" <<SQL
-CREATE USER IF NOT EXISTS 'lars_admin'@'$host' IDENTIFIED BY $admin_pw;
-ALTER USER 'lars_admin'@'$host' IDENTIFIED BY $admin_pw;
-GRANT ALL PRIVILEGES ON \`lars\\_%\`.* TO 'lars_admin'@'$host';
-CREATE USER IF NOT EXISTS 'lars'@'$host' IDENTIFIED BY $app_pw;
-ALTER USER 'lars'@'$host' IDENTIFIED BY $app_pw;
-GRANT SELECT, INSERT, UPDATE, DELETE ON \`lars\\_dns\`.* TO 'lars'@'$host';
-GRANT SELECT, INSERT, UPDATE, DELETE ON \`lars\\_test\\_%\`.* TO 'lars'@'$host';
-SQL
-  done
-  [[ -d "$ROOT/node_modules" ]] \
-    || die "node_modules is missing: run ./run_lars.sh up (or pnpm install) first; the schema is applied by $MIGRATE_CLI"
-  (cd "$ROOT" && LARS_MYSQL_ADMIN_PASSWD="$ADMIN_PASSWD" node --conditions=lars-source --import tsx "$MIGRATE_CLI" \
-    --host 127.0.0.1 --port "$(client_port "$n")" --database "$DB_NAME" --admin-user lars_admin) \
-    | sed 's/^/galera-cluster: /' || die "applying the schema migrations to $DB_NAME failed (see above)"
-  route_rows="$(node_sql "$n" --batch --skip-column-names "$DB_NAME" -e 'SELECT COUNT(*) FROM RouteData')"
-  if [[ "$route_rows" == 0 ]]; then
-    info "loading sample routes into $DB_NAME"
-    node_sql "$n" "$DB_NAME" <"$SAMPLE_SQL"
-  fi
+  local n="$1"
+  create_database_and_users node_sql "$n"
+  run_migrations "$(client_port "$n")"
+  load_sample_routes node_sql "$n"
 }
 
 # A node left running with another LARS_GALERA_BASE_PORT would be reported
@@ -425,18 +338,9 @@ cmd_start() {
 }
 
 stop_node() {
-  local n="$1" pid deadline
+  local n="$1" pid
   pid="$(node_pid "$n")" || { info "node $n not running"; return 0; }
-  mariadb-admin --no-defaults --socket="$(sock_of "$n")" --user="$OS_USER" --connect-timeout=5 shutdown \
-    >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
-  deadline=$((SECONDS + START_TIMEOUT))
-  while alive "$pid"; do
-    if (( SECONDS >= deadline )); then
-      log_tail "$n"
-      die "node $n (pid $pid) did not stop within ${START_TIMEOUT}s"
-    fi
-    sleep 0.2
-  done
+  shutdown_server "$(sock_of "$n")" "$pid" "$(log_file "$n")" "node $n" alive
   rm -f "$(pid_file "$n")"
   info "stopped node $n (pid $pid)"
 }

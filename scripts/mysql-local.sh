@@ -20,23 +20,16 @@
 # 4 port taken by another process.
 set -euo pipefail
 
-readonly ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-readonly MIGRATE_CLI="packages/store/src/migrate-cli.ts"
-readonly SAMPLE_SQL="$ROOT/sql/lars_dns_sample.sql"
-readonly DB_NAME="lars_dns"
-readonly ADMIN_PASSWD="${LARS_MYSQL_ADMIN_PASSWD:-lars_admin}"
-readonly APP_PASSWD="${LARS_MYSQL_DB_PASSWD:-lars}"
-readonly START_TIMEOUT="${LARS_MYSQL_START_TIMEOUT:-60}"
-readonly OS_USER="$(id -un)"
+readonly LOG_PREFIX="mysql-local"
+# shellcheck source=mysql-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/mysql-common.sh"
+
 readonly EXIT_NOT_RUNNING=3
 readonly EXIT_PORT_TAKEN=4
 
 MARIADBD=""
 PORT_SETTING="LARS_MYSQL_DB_PORT (the [mysql] db_port setting)"
 DATA_DIR="" SOCK="" PID_FILE="" LOG_FILE="" LOCK_FILE=""
-
-die() { echo "mysql-local: error: $*" >&2; exit 1; }
-info() { echo "mysql-local: $*"; }
 
 usage() {
   cat >&2 <<'EOF'
@@ -62,23 +55,9 @@ check_port_arg() {
   [[ "$1" =~ ^[0-9]+$ ]] && (( $1 >= 1 && $1 <= 65535 )) || die "invalid port '$1' (want 1..65535)"
 }
 
-# Finds an executable on PATH or in the sbin dirs a non-root PATH often lacks.
-find_bin() {
-  local name="$1" dir
-  if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return 0; fi
-  for dir in /usr/sbin /usr/local/sbin /sbin; do
-    [[ -x "$dir/$name" ]] && { echo "$dir/$name"; return 0; }
-  done
-  return 1
-}
-
-apt_lists_present() {
-  compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null 2>&1
-}
-
 ensure_mariadb_installed() {
-  if MARIADBD="$(find_bin mariadbd)" && command -v mariadb >/dev/null 2>&1 \
-      && command -v mariadb-install-db >/dev/null 2>&1 && command -v mariadb-admin >/dev/null 2>&1; then
+  if mariadb_present; then
+    MARIADBD="$(find_bin mariadbd)"
     return 0
   fi
   if (( EUID != 0 )); then
@@ -89,38 +68,14 @@ ensure_mariadb_installed() {
   command -v apt-get >/dev/null 2>&1 \
     || die "MariaDB is not installed and apt-get is unavailable; install mariadb-server and mariadb-client"
   info "installing mariadb-server and mariadb-client with apt-get"
-  local pkgs=(mariadb-server mariadb-client)
-  export DEBIAN_FRONTEND=noninteractive
-  apt_lists_present || apt-get update
-  if ! apt-get install -y --no-install-recommends "${pkgs[@]}"; then
-    # Stale package lists are the usual cause; refresh once and retry.
-    apt-get update
-    apt-get install -y --no-install-recommends "${pkgs[@]}"
-  fi
+  apt_install mariadb-server mariadb-client
   MARIADBD="$(find_bin mariadbd)" || die "mariadbd still not found after installing MariaDB"
 }
 
 # Client as the OS user over our socket (socket authentication, no password).
 sql_client() { mariadb --no-defaults --socket="$SOCK" --user="$OS_USER" "$@"; }
 
-# True when process $1 exists and is not a zombie (a container's PID 1 may
-# never reap the detached server).
-alive() {
-  local stat
-  kill -0 "$1" 2>/dev/null || return 1
-  [[ -r "/proc/$1/stat" ]] || return 0
-  stat="$(<"/proc/$1/stat")" || return 1
-  stat="${stat##*) }"
-  [[ "${stat:0:1}" != Z ]]
-}
-
-server_pid() {
-  local pid
-  [[ -s "$PID_FILE" ]] || return 1
-  pid="$(<"$PID_FILE")"
-  [[ "$pid" =~ ^[0-9]+$ ]] && alive "$pid" || return 1
-  echo "$pid"
-}
+server_pid() { pid_from_file "$PID_FILE"; }
 
 # True when the server of DATA_DIR runs and answers on its socket.
 server_up() {
@@ -130,30 +85,16 @@ server_up() {
 
 server_port() { sql_client --batch --skip-column-names -e 'SELECT @@port'; }
 
-# True when something accepts TCP connections on 127.0.0.1:PORT.
-port_taken() {
-  timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" >/dev/null 2>&1
-}
-
 port_taken_error() {
   echo "mysql-local: error: port $1 on 127.0.0.1 is already in use by another process (not the Lars MySQL server of $DATA_DIR)." >&2
   echo "  Stop that process, or choose another port with $PORT_SETTING." >&2
   exit "$EXIT_PORT_TAKEN"
 }
 
-log_tail() {
-  if [[ -f "$LOG_FILE" ]]; then
-    echo "--- last lines of $LOG_FILE ---" >&2
-    tail -n 25 "$LOG_FILE" >&2 || true
-  fi
-}
+log_tail() { tail_log "$LOG_FILE"; }
 
-# Serialises start/stop of one data dir (parallel test files may all call start).
-take_lock() {
-  mkdir -p "$(dirname "$DATA_DIR")"
-  exec 9>"$LOCK_FILE"
-  flock -w 300 9 || die "timed out waiting for the lock $LOCK_FILE"
-}
+# Serialises start/stop of one data dir.
+take_lock() { take_lock_file "$LOCK_FILE"; }
 
 remove_stale_runtime_files() {
   rm -f "$PID_FILE" "$SOCK" "$SOCK.lock"
@@ -169,15 +110,8 @@ init_data_dir() {
   fi
   local tmp="$DATA_DIR.init" user_opts=()
   if (( EUID == 0 )); then user_opts=(--user=root); else user_opts=(--auth-root-socket-user="$OS_USER"); fi
-  rm -rf -- "$tmp"
   info "initialising data dir $DATA_DIR"
-  if ! mariadb-install-db --no-defaults --datadir="$tmp" "${user_opts[@]}" \
-      --auth-root-authentication-method=socket --skip-test-db --skip-name-resolve \
-      >"$LOG_FILE.init" 2>&1; then
-    tail -n 25 "$LOG_FILE.init" >&2 || true
-    rm -rf -- "$tmp"
-    die "mariadb-install-db failed (full output: $LOG_FILE.init)"
-  fi
+  install_db "$tmp" "$LOG_FILE.init" "${user_opts[@]}"
   mv -- "$tmp" "$DATA_DIR"
 }
 
@@ -214,11 +148,6 @@ wait_until_up() {
   die "mariadbd did not answer within ${START_TIMEOUT}s (port $port, data dir $DATA_DIR; LARS_MYSQL_START_TIMEOUT changes the wait)"
 }
 
-sql_string() {
-  local s="${1//\\/\\\\}"
-  printf "'%s'" "${s//\'/\'\'}"
-}
-
 # True when lars_dns records the newest migration file's version: a restart
 # then skips starting Node for the runner (which would find nothing to do).
 schema_current() {
@@ -230,43 +159,18 @@ schema_current() {
   [[ "$applied" == "$((10#${newest%%-*}))" ]]
 }
 
-# Applies the schema migrations to lars_dns through the runner, as lars_admin
-# over TCP (the runner is Node: it cannot use the OS user's socket login).
+# Applies the schema migrations unless lars_dns is current.
 migrate_schema() {
-  local port="$1"
   schema_current && return 0
-  [[ -d "$ROOT/node_modules" ]] \
-    || die "node_modules is missing: run ./run_lars.sh up (or pnpm install) first; the schema is applied by $MIGRATE_CLI"
-  (cd "$ROOT" && LARS_MYSQL_ADMIN_PASSWD="$ADMIN_PASSWD" node --conditions=lars-source --import tsx "$MIGRATE_CLI" \
-    --host 127.0.0.1 --port "$port" --database "$DB_NAME" --admin-user lars_admin) \
-    | sed 's/^/mysql-local: /' || die "applying the schema migrations to $DB_NAME failed (see above)"
+  run_migrations "$1"
 }
 
 # Creates lars_dns and the users, applies the schema migrations, loads sample
 # routes into an empty RouteData. Safe to run on every start.
 provision() {
-  local port="$1" admin_pw app_pw host route_rows
-  admin_pw="$(sql_string "$ADMIN_PASSWD")"
-  app_pw="$(sql_string "$APP_PASSWD")"
-  sql_client -e "CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
-  # In GRANT, `_` is a wildcard: escape it so `lars\_dns` means exactly lars_dns.
-  for host in 127.0.0.1 localhost; do
-    sql_client <<SQL
-CREATE USER IF NOT EXISTS 'lars_admin'@'$host' IDENTIFIED BY $admin_pw;
-ALTER USER 'lars_admin'@'$host' IDENTIFIED BY $admin_pw;
-GRANT ALL PRIVILEGES ON \`lars\\_%\`.* TO 'lars_admin'@'$host';
-CREATE USER IF NOT EXISTS 'lars'@'$host' IDENTIFIED BY $app_pw;
-ALTER USER 'lars'@'$host' IDENTIFIED BY $app_pw;
-GRANT SELECT, INSERT, UPDATE, DELETE ON \`lars\\_dns\`.* TO 'lars'@'$host';
-GRANT SELECT, INSERT, UPDATE, DELETE ON \`lars\\_test\\_%\`.* TO 'lars'@'$host';
-SQL
-  done
-  migrate_schema "$port"
-  route_rows="$(sql_client --batch --skip-column-names "$DB_NAME" -e 'SELECT COUNT(*) FROM RouteData')"
-  if [[ "$route_rows" == 0 ]]; then
-    info "loading sample routes into $DB_NAME"
-    sql_client "$DB_NAME" <"$SAMPLE_SQL"
-  fi
+  create_database_and_users sql_client
+  migrate_schema "$1"
+  load_sample_routes sql_client
 }
 
 # Starts (if needed) and provisions the server of data dir $2 on port $1.
@@ -300,7 +204,7 @@ start_server() {
 }
 
 stop_server() {
-  local pid deadline
+  local pid
   set_paths "$1"
   take_lock
   if ! pid="$(server_pid)"; then
@@ -308,16 +212,7 @@ stop_server() {
     info "not running (data dir $DATA_DIR)"
     return 0
   fi
-  mariadb-admin --no-defaults --socket="$SOCK" --user="$OS_USER" --connect-timeout=5 shutdown \
-    >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
-  deadline=$((SECONDS + START_TIMEOUT))
-  while kill -0 "$pid" 2>/dev/null; do
-    if (( SECONDS >= deadline )); then
-      log_tail
-      die "mariadbd (pid $pid) did not stop within ${START_TIMEOUT}s"
-    fi
-    sleep 0.2
-  done
+  shutdown_server "$SOCK" "$pid" "$LOG_FILE" mariadbd pid_exists
   remove_stale_runtime_files
   info "stopped (data dir $DATA_DIR)"
 }

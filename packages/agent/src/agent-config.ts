@@ -85,6 +85,7 @@ export const AGENT_CONFIG: ConfigSchema<AgentOptions> = {
       'lock_wait_timeout',
       'rollup',
       'rollup_interval',
+      'rollup_flush',
       'rollup_retention',
       'status_max_age',
     ],

@@ -293,7 +293,12 @@ export class DnsServer {
 
   private readonly tick = (): void => {
     this.timer = null;
-    void this.runCheck(false).then((ok) => this.schedule(ok ? this.checkIntervalMs : this.backoff.next()));
+    const started = performance.now();
+    // Checks start every checkIntervalMs, not checkIntervalMs after the last one ended: a change
+    // committed during a long round (a full reload of a large table) is read at once after it.
+    void this.runCheck(false).then((ok) =>
+      this.schedule(ok ? Math.max(0, this.checkIntervalMs - (performance.now() - started)) : this.backoff.next()),
+    );
   };
 
   /** One round of the backend loop; true when MySQL answered. */

@@ -40,8 +40,8 @@ import {
 const { mysql, connectTimeoutMs, heartbeat, heartbeatIntervalMs, changeRetentionS, sweepIntervalMs } =
   workerData as LoaderWorkerData;
 const port = parentPort!;
-const link = new MysqlLink(mysql, connectTimeoutMs);
 const log = workerLogger();
+const link = new MysqlLink(mysql, connectTimeoutMs, undefined, { logger: log });
 const WARN_INTERVAL_MS = 10_000;
 const throttle = new LogThrottle(WARN_INTERVAL_MS);
 /** Rows per sweep DELETE, and DELETEs per sweep: a backlog is worked off over several sweeps. */

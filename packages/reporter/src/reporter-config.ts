@@ -13,7 +13,7 @@ import {
 } from '@lars/reactor';
 import { MYSQL_RULES } from '@lars/store';
 import { MAX_CLOSE_TIMEOUT_MS, MIN_STATEMENT_BYTES, type ReporterServerOptions } from './reporter-server.js';
-import { MAX_ROLLUP_INTERVAL_S, MIN_RETENTION_S } from './rollup-options.js';
+import { MAX_ROLLUP_FLUSH_MS, MAX_ROLLUP_INTERVAL_S, MIN_RETENTION_S } from './rollup-options.js';
 
 // The shared rule lists set fields ReporterServerOptions must have (HasFields, checked per list).
 const shared = sharedRules<ReporterServerOptions>();
@@ -63,6 +63,7 @@ export const REPORTER_CONFIG: ConfigSchema<ReporterServerOptions> = {
       MAX_ROLLUP_INTERVAL_S,
       `seconds, an integer 1..${MAX_ROLLUP_INTERVAL_S}`,
     ),
+    secondsRule('reporter', 'rollup_flush', 'rollupFlushMs', 1, undefined, MAX_ROLLUP_FLUSH_MS),
     integerRule(
       'reporter',
       'rollup_retention',

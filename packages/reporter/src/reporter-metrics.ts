@@ -89,7 +89,7 @@ export const REPORTER_METRICS = defineMetrics({
   rollupPending: {
     name: 'rollup_rows_pending',
     type: 'gauge',
-    help: 'CallStatusMinute rows counted and not yet written (written every few seconds, and at close).',
+    help: 'CallStatusMinute rows counted and not yet written (written every [reporter] rollup_flush, and at close).',
   },
   rollupDuplicates: {
     name: 'rollup_snapshots_duplicate_total',

@@ -1,5 +1,5 @@
 // The rollup and sweep options of the ReporterServer (`[reporter] rollup`,
-// rollup_interval, rollup_retention, status_max_age), checked once and
+// rollup_interval, rollup_flush, rollup_retention, status_max_age), checked once and
 // turned into the writers' WriterData.rollup and .prune.
 import { checkOption } from '@lars/wire';
 import type { WriterData } from './writer-protocol.js';
@@ -20,9 +20,11 @@ export interface RollupOptions {
    */
   orphanGraceS?: number;
   /**
-   * A writer adds up the calls it counts per (stream, bucket) and writes them
-   * this often (one CallStatusMinute row per stream and bucket per flush),
-   * and at close.
+   * `[reporter] rollup_flush`, ms: a writer adds up the calls it counts per
+   * (stream, bucket) and writes them this often (one CallStatusMinute row
+   * per stream and bucket per flush), and at close. Longer is cheaper (the
+   * writes are most of the rollup's cost) and makes the console's charts and
+   * alerts lag by up to this much.
    */
   rollupFlushMs?: number;
   /** A writer forgets a stream's last snapshot after this long unseen (re-read from MySQL when it returns). */
@@ -38,12 +40,14 @@ const DEFAULTS = {
   statusMaxAgeS: 7 * 86_400,
   orphanGraceS: 600,
   rollupStateTtlMs: 60_000,
-  rollupFlushMs: 5000,
+  rollupFlushMs: 30_000,
   prune: { intervalMs: 60_000, batchRows: 1000, pauseMs: 50 },
 } as const;
 
 /** The largest rollup_interval (seconds): a bucket of an hour. */
 export const MAX_ROLLUP_INTERVAL_S = 3600;
+/** The largest rollup_flush (ms): an hour, so counts wait at most that long in a writer. */
+export const MAX_ROLLUP_FLUSH_MS = 3_600_000;
 /** The shortest rollup_retention and status_max_age in the config (seconds). */
 export const MIN_RETENTION_S = 60;
 

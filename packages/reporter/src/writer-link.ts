@@ -64,7 +64,9 @@ export class WriterLink {
   constructor(options: WriterLinkOptions) {
     this.options = options;
     this.throttle = new LogThrottle(options.warnIntervalMs);
-    this.link = new MysqlLink(options.mysql, options.connectTimeoutMs, (c) => this.prepare(c));
+    this.link = new MysqlLink(options.mysql, options.connectTimeoutMs, (c) => this.prepare(c), {
+      logger: options.logger,
+    });
   }
 
   /** The open connection, connecting first if there is none; a failure marks the link down (logged) and is rethrown. */
@@ -106,7 +108,7 @@ export class WriterLink {
     } catch (err) {
       if (abandon.aborted) this.link.abort(c);
       else if (isMysqlConnectionBroken(err)) {
-        this.link.drop(c);
+        this.link.drop(c, err);
         this.setState(false, err);
       }
       throw err;

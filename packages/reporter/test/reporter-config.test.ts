@@ -76,11 +76,22 @@ describe('reporterOptionsFromConfig', () => {
 
   it('reads the rollup and sweep keys, and rejects them out of range', () => {
     expect(
-      options('[reporter]\nrollup = off\nrollup_interval = 10\nrollup_retention = 86400\nstatus_max_age = 3600\n'),
-    ).toEqual({ rollup: false, rollupIntervalS: 10, rollupRetentionS: 86400, statusMaxAgeS: 3600 });
+      options(
+        '[reporter]\nrollup = off\nrollup_interval = 10\nrollup_flush = 2.5\nrollup_retention = 86400\nstatus_max_age = 3600\n',
+      ),
+    ).toEqual({
+      rollup: false,
+      rollupIntervalS: 10,
+      rollupFlushMs: 2500,
+      rollupRetentionS: 86400,
+      statusMaxAgeS: 3600,
+    });
     expect(options('', { LARS_REPORTER_ROLLUP: 'on' })).toEqual({ rollup: true });
     expect(badConfigError(() => options('[reporter]\nrollup_interval = 0\n')).message).toBe(
       `${FILE}: [reporter] rollup_interval = 0 is out of range: allowed seconds, an integer 1..3600`,
+    );
+    expect(badConfigError(() => options('[reporter]\nrollup_flush = 3601\n')).message).toBe(
+      `${FILE}: [reporter] rollup_flush = 3601 is out of range: allowed seconds >= 0.001 and <= 3600`,
     );
     expect(badConfigError(() => options('[reporter]\nstatus_max_age = 59\n')).message).toBe(
       `${FILE}: [reporter] status_max_age = 59 is out of range: allowed seconds, an integer >= 60`,

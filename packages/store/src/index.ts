@@ -6,14 +6,21 @@ export {
   mysqlSettingsFromConfig,
   mysqlOptionsFromConfig,
   describeMysql,
+  formatMysqlAddress,
+  mysqlAddresses,
+  parseMysqlAddress,
   MYSQL_DEFAULTS,
   MYSQL_RULES,
 } from './mysql-settings.js';
+export type { MysqlAddress } from './mysql-settings.js';
+export { MYSQL_FAILOVER_BACKOFF, MysqlFailover } from './mysql-failover.js';
+export type { MysqlFailoverEvent, MysqlFailoverOptions } from './mysql-failover.js';
 export type { WithMysql } from './mysql-settings.js';
 export type { MysqlSettings } from './mysql-settings.js';
 export { findMysqlConfig } from './mysql-config-file.js';
 export type { FoundMysqlConfig } from './mysql-config-file.js';
-export { connectMysql, createMysqlPool, MysqlLink } from './mysql-link.js';
+export { connectMysql, createMysqlPool, logMysqlFailover, MysqlLink } from './mysql-link.js';
+export type { MysqlLinkOptions, MysqlPoolOptions } from './mysql-link.js';
 export { changeRoutes, validateRouteEdit, describeRouteEdit, MAX_REPLACE_HOSTS } from './route-change.js';
 export type { ChangeRoutesOptions, RouteEdit, RouteEditResult, RouteChangeResult } from './route-change.js';
 export { RouteEditNoop } from './route-edit-apply.js';

@@ -47,9 +47,12 @@ function migrateSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Mysql
       throw new CliUsageError(`invalid --port '${f.port}' (want 1..65535)`);
   }
   const adminUser = f['admin-user'] ?? env.LARS_MYSQL_ADMIN_USER;
+  // --host or --port names the one target: a conf's db_hosts list no longer applies.
+  const single = f.host !== undefined || f.port !== undefined;
   return {
     host: f.host ?? base.host,
     port,
+    ...(single || base.hosts === undefined ? {} : { hosts: base.hosts }),
     database: f.database ?? base.database,
     user: adminUser ?? base.user,
     password: f['admin-password'] ?? env.LARS_MYSQL_ADMIN_PASSWD ?? (adminUser === undefined ? base.password : ''),

@@ -33,7 +33,8 @@ export const TRANSIENT_ERRNOS = {
   1047: 'node not ready (Galera WSREP not prepared)',
   1053: 'server shutdown in progress',
   1205: 'lock wait timeout',
-  1213: 'deadlock',
+  // Galera reports a certification conflict (a write set that lost to another node's) as 1213 too.
+  1213: 'deadlock (or a Galera certification conflict)',
   1290: 'read-only (--read-only, a node not yet synced)',
   1927: 'connection killed',
   2002: 'cannot connect (socket)',

@@ -1,11 +1,21 @@
 import { createConnection, createPool, type Connection, type Pool } from 'mysql2/promise';
-import type { MysqlSettings } from './mysql-settings.js';
+import type { Logger } from '@lars/reactor';
+import { LogThrottle } from '@lars/wire';
+import { isMysqlConnectionBroken, mysqlErrorFields } from './mysql-errors.js';
+import { FailoverStream } from './mysql-failover-stream.js';
+import { MysqlFailover, type MysqlFailoverEvent, type MysqlFailoverOptions } from './mysql-failover.js';
+import { formatMysqlAddress, mysqlAddresses, type MysqlAddress, type MysqlSettings } from './mysql-settings.js';
 
-/** One connection to `s.database` as `s.user`. */
-export function connectMysql(s: MysqlSettings, connectTimeoutMs: number): Promise<Connection> {
+/** mysql2's default connect timeout, for a pool given none. */
+const MYSQL2_CONNECT_TIMEOUT_MS = 10_000;
+/** At most one failover line per this interval (a flapping server must not flood the log). */
+const FAILOVER_LOG_INTERVAL_MS = 10_000;
+
+/** One MySQL connection to `a` (the credentials and database of `s`). */
+function openMysql(s: MysqlSettings, a: MysqlAddress, connectTimeoutMs: number): Promise<Connection> {
   return createConnection({
-    host: s.host,
-    port: s.port,
+    host: a.host,
+    port: a.port,
     user: s.user,
     password: s.password,
     database: s.database,
@@ -13,21 +23,94 @@ export function connectMysql(s: MysqlSettings, connectTimeoutMs: number): Promis
   });
 }
 
-/** A pool of connections to `s.database` as `s.user` (the console and its user tool). */
-export function createMysqlPool(
+/**
+ * One connection to `s.database` as `s.user`, at the first of
+ * mysqlAddresses(s) that answers (from `failover`'s current address when
+ * given: a holder that connects repeatedly passes its own).
+ */
+export function connectMysql(
   s: MysqlSettings,
-  options: { connectionLimit: number; connectTimeoutMs?: number; supportBigNumbers?: boolean },
-): Pool {
-  return createPool({
-    host: s.host,
-    port: s.port,
+  connectTimeoutMs: number,
+  failover: MysqlFailover = new MysqlFailover(mysqlAddresses(s)),
+): Promise<Connection> {
+  return failover.connect((a) => openMysql(s, a, connectTimeoutMs));
+}
+
+/** MysqlFailover's onFailover for `logger`: a warning naming both addresses, at most one per interval. */
+export function logMysqlFailover(
+  logger: Logger,
+  intervalMs = FAILOVER_LOG_INTERVAL_MS,
+): (e: MysqlFailoverEvent) => void {
+  const throttle = new LogThrottle(intervalMs);
+  return (e) => {
+    const suppressed = throttle.take('failover');
+    if (suppressed < 0) return;
+    const { message, ...fields } = mysqlErrorFields(e.err);
+    logger.warn(
+      { ...fields, err: message, from: formatMysqlAddress(e.from), to: formatMysqlAddress(e.to), suppressed },
+      `MySQL failover: ${formatMysqlAddress(e.from)} ${e.reason}; next connect starts at ${formatMysqlAddress(e.to)}`,
+    );
+  };
+}
+
+export interface MysqlPoolOptions {
+  connectionLimit: number;
+  connectTimeoutMs?: number;
+  supportBigNumbers?: boolean;
+  /** Where failovers are logged (throttled). */
+  logger?: Logger;
+  /** The failover's pacing and clock (tests). */
+  failover?: MysqlFailoverOptions;
+}
+
+/**
+ * A pool of connections to `s.database` as `s.user` (the console and its
+ * user tool). With several addresses, each new connection's socket goes to
+ * the first that accepts one (FailoverStream), starting from the one that
+ * last did: one MysqlFailover per pool.
+ */
+export function createMysqlPool(s: MysqlSettings, options: MysqlPoolOptions): Pool {
+  const addresses = mysqlAddresses(s);
+  const common = {
     user: s.user,
     password: s.password,
     database: s.database,
     connectionLimit: options.connectionLimit,
-    connectTimeout: options.connectTimeoutMs,
     supportBigNumbers: options.supportBigNumbers,
+  };
+  if (addresses.length === 1) {
+    return createPool({ ...common, ...addresses[0], connectTimeout: options.connectTimeoutMs });
+  }
+  const perAddressMs = options.connectTimeoutMs ?? MYSQL2_CONNECT_TIMEOUT_MS;
+  const failover = new MysqlFailover(addresses, {
+    ...options.failover,
+    onFailover: options.failover?.onFailover ?? (options.logger ? logMysqlFailover(options.logger) : undefined),
   });
+  return createPool({
+    ...common,
+    stream: () => new FailoverStream(failover, perAddressMs),
+    // mysql2's timer covers the whole handshake: every address may be tried first.
+    connectTimeout: perAddressMs * addresses.length,
+  });
+}
+
+export interface MysqlLinkOptions {
+  /** Where failovers are logged (throttled). */
+  logger?: Logger;
+  /** The failover's pacing and clock (tests). */
+  failover?: MysqlFailoverOptions;
+}
+
+/**
+ * Errors after which the server the connection is on cannot serve the next
+ * statement either, though the connection may be up: 1047 (a Galera node not
+ * ready), 1290 (read-only, e.g. a node not yet synced). The next connect
+ * tries another address.
+ */
+const NODE_UNUSABLE_ERRNOS: ReadonlySet<number> = new Set([1047, 1290]);
+
+function nodeUnusable(err: unknown): boolean {
+  return isMysqlConnectionBroken(err) || NODE_UNUSABLE_ERRNOS.has((err as { errno?: unknown })?.errno as number);
 }
 
 /**
@@ -38,6 +121,9 @@ export function createMysqlPool(
  */
 export class MysqlLink {
   private conn: Connection | null = null;
+  /** The address `conn` is connected to. */
+  private connAddress: MysqlAddress | null = null;
+  private readonly failover: MysqlFailover;
 
   /**
    * `onConnect` runs on every new connection before it is handed out (read
@@ -48,28 +134,56 @@ export class MysqlLink {
     private readonly settings: MysqlSettings,
     private readonly connectTimeoutMs: number,
     private readonly onConnect?: (c: Connection) => Promise<void>,
-  ) {}
+    options: MysqlLinkOptions = {},
+  ) {
+    const onFailover = options.failover?.onFailover ?? (options.logger ? logMysqlFailover(options.logger) : undefined);
+    this.failover = new MysqlFailover(mysqlAddresses(settings), { ...options.failover, onFailover });
+  }
 
+  /** Times a connect moved on to another address (connect failed, or a connection broke). */
+  get failovers(): number {
+    return this.failover.failovers;
+  }
+
+  /**
+   * The open connection, or a new one at the first address that answers
+   * (and passes `onConnect`: a node that fails it is skipped too).
+   */
   async get(): Promise<Connection> {
     if (this.conn === null) {
-      const c = await connectMysql(this.settings, this.connectTimeoutMs);
-      c.on('error', () => this.drop(c));
-      if (this.onConnect !== undefined) {
-        try {
-          await this.onConnect(c);
-        } catch (err) {
-          c.destroy();
-          throw err;
+      let address: MysqlAddress | null = null;
+      const c = await this.failover.connect(async (a) => {
+        const opened = await openMysql(this.settings, a, this.connectTimeoutMs);
+        if (this.onConnect !== undefined) {
+          try {
+            await this.onConnect(opened);
+          } catch (err) {
+            opened.destroy();
+            throw err;
+          }
         }
-      }
+        address = a;
+        return opened;
+      });
+      c.on('error', (err) => this.forget(c, err));
       this.conn = c;
+      this.connAddress = address;
     }
     return this.conn;
   }
 
-  /** Forgets `c` (after a failed query) so the next get() reconnects. */
-  drop(c: Connection): void {
-    if (this.conn === c) this.conn = null;
+  /** Forgets `c` (after a query that broke it) so the next get() reconnects, starting at the next address. */
+  drop(c: Connection, err?: unknown): void {
+    this.forget(c, err ?? new Error('connection dropped'));
+  }
+
+  /** Forgets `c`; `broke` (the error that broke it, or null) moves the next connect to the next address. */
+  private forget(c: Connection, broke: unknown): void {
+    if (this.conn === c) {
+      if (broke !== null && this.connAddress !== null) this.failover.broke(this.connAddress, broke);
+      this.conn = null;
+      this.connAddress = null;
+    }
     c.destroy();
   }
 
@@ -80,17 +194,21 @@ export class MysqlLink {
    * must not be kept alive by it. The server may still finish that statement.
    */
   abort(c: Connection): void {
-    this.drop(c);
+    this.forget(c, null);
     (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   }
 
-  /** Runs `work` on the connection; on failure drops it and rethrows. */
+  /**
+   * Runs `work` on the connection; on failure drops it and rethrows (the
+   * next connect moves to the next address when the error says this server
+   * cannot serve: the connection broke, 1047, 1290).
+   */
   async use<T>(work: (c: Connection) => Promise<T>): Promise<T> {
     const c = await this.get();
     try {
       return await work(c);
     } catch (err) {
-      this.drop(c);
+      this.forget(c, nodeUnusable(err) ? err : null);
       throw err;
     }
   }

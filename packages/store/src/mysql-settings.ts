@@ -1,9 +1,32 @@
-import { type Config, type ConfigRule, hostRule, peerPortRule, readRules, stringRule } from '@lars/reactor';
+import {
+  type Config,
+  type ConfigRule,
+  hostRule,
+  type ListItem,
+  listRule,
+  OUT_OF_RANGE,
+  peerPortRule,
+  readRules,
+  stringRule,
+} from '@lars/reactor';
+import { ErrorCode, LarsError } from '@lars/wire';
+
+/** One MySQL server address. */
+export interface MysqlAddress {
+  readonly host: string;
+  readonly port: number;
+}
 
 /** Where a daemon's MySQL is: the `[mysql]` section every Lars daemon shares. */
 export interface MysqlSettings {
+  /** The one address when `hosts` is unset (`db_host`, `db_port`). */
   host: string;
   port: number;
+  /**
+   * Every address, in the order they are tried (`db_hosts`); when set and
+   * not empty it replaces host/port. Read through mysqlAddresses().
+   */
+  hosts?: readonly MysqlAddress[];
   user: string;
   password: string;
   database: string;
@@ -24,6 +47,49 @@ export interface WithMysql {
 
 const nonEmpty = (v: string): boolean => v.length > 0;
 
+const HOST = /^[A-Za-z0-9._%-]+$/;
+const IPV6 = /^[0-9A-Fa-f:.%]+$/;
+
+/** `host:port` or `[v6]:port`, the items of `db_hosts`. */
+export function parseMysqlAddress(text: string): ListItem<MysqlAddress> {
+  const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(text);
+  const plain = /^([^:[\]]+):(\d+)$/.exec(text);
+  const m = bracketed ?? plain;
+  if (m === null) return { why: 'is not host:port (an IPv6 address as [addr]:port)' };
+  const [, host, digits] = m;
+  if (!(bracketed === null ? HOST : IPV6).test(host)) return { why: 'has no valid IP address or host name' };
+  const port = Number(digits);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return { why: 'has a port outside 1..65535' };
+  return { item: { host, port } };
+}
+
+const DB_HOSTS_RANGE = 'host:port, host:port, ... (one or more; a port 1..65535; IPv6 as [addr]:port)';
+
+/**
+ * `db_hosts`: a non-empty list of addresses. With `db_host` or `db_port`
+ * also set, which of them holds is ambiguous: an error naming both keys.
+ */
+function dbHostsRule(): ConfigRule<WithMysql> {
+  const list = listRule<WithMysql, MysqlAddress>('mysql', 'db_hosts', 'mysql.hosts', DB_HOSTS_RANGE, parseMysqlAddress);
+  return {
+    ...list,
+    read: (c, s, k) => {
+      const hosts = c.lookup(s, k);
+      for (const other of ['db_host', 'db_port']) {
+        const o = c.lookup(s, other);
+        if (hosts === undefined || o === undefined) continue;
+        throw new LarsError(
+          ErrorCode.BAD_CONFIG,
+          `${hosts.where}: [${hosts.section}] ${k} = ${hosts.value} and ${o.where === hosts.where ? '' : `${o.where}: `}` +
+            `[${o.section}] ${other} = ${o.value}: set either db_hosts (every address) or db_host and db_port (one), not both`,
+        );
+      }
+      const value = list.read(c, s, k) as MysqlAddress[];
+      return value.length === 0 ? OUT_OF_RANGE : value;
+    },
+  };
+}
+
 /**
  * `[mysql] db_host, db_port, db_user, db_passwd, db_name`, as the original's
  * config files name them; the DNS's and the reporter's rules tables include them.
@@ -31,6 +97,7 @@ const nonEmpty = (v: string): boolean => v.length > 0;
 export const MYSQL_RULES: readonly ConfigRule<WithMysql>[] = [
   hostRule('mysql', 'db_host', 'mysql.host'),
   peerPortRule('mysql', 'db_port', 'mysql.port'),
+  dbHostsRule(),
   stringRule('mysql', 'db_user', 'mysql.user', 'a non-empty user name', nonEmpty),
   stringRule('mysql', 'db_passwd', 'mysql.password', 'any string', () => true),
   stringRule('mysql', 'db_name', 'mysql.database', 'a non-empty database name', nonEmpty),
@@ -53,7 +120,17 @@ export function mysqlSettingsFromConfig(config: Config): MysqlSettings {
   return { ...MYSQL_DEFAULTS, ...mysqlOptionsFromConfig(config) };
 }
 
-/** "user@host:port/database", for logs (never the password). */
+/** The addresses to try, in order: `hosts` when set and not empty, else host:port. */
+export function mysqlAddresses(s: MysqlSettings): readonly MysqlAddress[] {
+  return s.hosts !== undefined && s.hosts.length > 0 ? s.hosts : [{ host: s.host, port: s.port }];
+}
+
+/** `host:port`, `[v6]:port`: as `db_hosts` spells an address. */
+export function formatMysqlAddress(a: MysqlAddress): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/** "user@host:port/database", or "user@host:port,host:port/database" for a list, for logs (never the password). */
 export function describeMysql(s: MysqlSettings): string {
-  return `${s.user}@${s.host}:${s.port}/${s.database}`;
+  return `${s.user}@${mysqlAddresses(s).map(formatMysqlAddress).join(',')}/${s.database}`;
 }

@@ -27,6 +27,14 @@ describe('classifyMysqlError', () => {
     ['1047 node not ready', sqlError(1047, 'ER_UNKNOWN_COM_ERROR')],
     ['1290 read-only', sqlError(1290, 'ER_OPTION_PREVENTS_STATEMENT')],
     ['1213 deadlock', sqlError(1213, 'ER_LOCK_DEADLOCK')],
+    [
+      '1213 Galera certification conflict',
+      Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), {
+        errno: 1213,
+        code: 'ER_LOCK_DEADLOCK',
+        sqlState: '40001',
+      }),
+    ],
     ['1205 lock wait', sqlError(1205, 'ER_LOCK_WAIT_TIMEOUT')],
   ])('%s is transient', (_name, err) => {
     expect(classifyMysqlError(err)).toBe(MysqlErrorClass.TRANSIENT);

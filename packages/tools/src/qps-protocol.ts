@@ -42,6 +42,8 @@ export interface QpsWorkerData {
   readonly basePort: number;
   /** Loops kept in flight at once; 1 is the original's closed loop. */
   readonly inflight: number;
+  /** --rate: this thread's share, loops per second (QpsPacer); undefined loops as fast as the agent answers. */
+  readonly rate?: number;
   /** SharedCounters buffer of QPS_COUNTERS, one row per thread. */
   readonly counters: SharedArrayBuffer;
 }

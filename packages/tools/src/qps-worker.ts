@@ -6,6 +6,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { LarsClient, RetCode } from '@lars/client';
 import { SharedCounters } from '@lars/reactor';
 import { checkOption } from '@lars/wire';
+import { QpsPacer } from './qps-pacer.js';
 import {
   createLatencyHistogram,
   QPS_CMDID,
@@ -23,6 +24,8 @@ const counters = SharedCounters.attach(data.counters, QPS_COUNTERS);
 const client = new LarsClient({ host: data.host, basePort: data.basePort });
 const latency = createLatencyHistogram();
 const answers = [0, 0, 0, 0];
+/** --rate: every loop takes a token before its get_host; made at `start`, so the bucket starts then. */
+let pacer: QpsPacer | null = null;
 let loops = 0;
 let errors = 0;
 let running = false;
@@ -31,6 +34,7 @@ let looping: Promise<unknown[]> | null = null;
 
 async function loop(): Promise<void> {
   while (running) {
+    if (pacer !== null && !pacer.tryTake() && (!(await pacer.acquire()) || !running)) return;
     const started = performance.now();
     const answer = await client.getHost(data.modid, QPS_CMDID);
     if (!running) return;
@@ -51,6 +55,7 @@ async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   running = false;
+  pacer?.close();
   await looping;
   await client.close();
   const result: QpsEvent = { type: 'result', loops, errors, answers, latency };
@@ -61,6 +66,7 @@ async function stop(): Promise<void> {
 port.on('message', (cmd: QpsCommand) => {
   if (cmd.type === 'start' && looping === null && !stopping) {
     running = true;
+    if (data.rate !== undefined) pacer = new QpsPacer(data.rate);
     looping = Promise.all(Array.from({ length: data.inflight }, loop));
   } else if (cmd.type === 'reset') {
     loops = 0;

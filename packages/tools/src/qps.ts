@@ -5,7 +5,8 @@ import type { Worker } from 'node:worker_threads';
 import { SharedCounters, spawnWorker, siblingModule } from '@lars/reactor';
 import { ErrorCode, LarsError } from '@lars/wire';
 import { RetCode } from '@lars/client';
-import { flagSet, flagValue, parseIntArg, parsePositiveArg } from './cli-args.js';
+import { flagSet, flagValue, parseIntArg, parsePositiveArg, UsageError } from './cli-args.js';
+import { splitRate } from './qps-pacer.js';
 import {
   createLatencyHistogram,
   latencyPercentileMs,
@@ -26,6 +27,7 @@ import {
 const WORKER_ENTRY = siblingModule('qps-worker', import.meta.url);
 const MAX_THREADS = 256;
 const MAX_INFLIGHT = 4096;
+const MAX_RATE = 10_000_000;
 const MAX_DURATION_S = 7 * 24 * 3600;
 const TICK_MS = 1000;
 
@@ -33,6 +35,8 @@ const TICK_MS = 1000;
 export interface QpsSummary {
   threads: number;
   inflight: number;
+  /** --rate: the cap on loops per second over all threads; absent without it. */
+  rate?: number;
   seconds: number;
   /** Answered get_host loops (SUCC, OVERLOAD, NOEXIST) of every thread. */
   loops: number;
@@ -153,7 +157,7 @@ class Ticker {
   };
 }
 
-function summarize(results: readonly Result[], seconds: number, inflight: number): QpsSummary {
+function summarize(results: readonly Result[], seconds: number, inflight: number, cap: number | undefined): QpsSummary {
   const latency = createLatencyHistogram();
   const answers = { succ: 0, overload: 0, noexist: 0 };
   let loops = 0;
@@ -170,6 +174,7 @@ function summarize(results: readonly Result[], seconds: number, inflight: number
   return {
     threads: results.length,
     inflight,
+    ...(cap === undefined ? {} : { rate: cap }),
     seconds: Math.round(seconds * 1000) / 1000,
     loops,
     loopsPerSec: rate(loops),
@@ -182,7 +187,8 @@ function summarize(results: readonly Result[], seconds: number, inflight: number
 }
 
 function printSummary(s: QpsSummary, agent: AgentAddress, out: OutputStream): void {
-  const lines = [`summary: threads = ${s.threads}, inflight = ${s.inflight}, seconds = ${s.seconds.toFixed(2)}`];
+  const rate = s.rate === undefined ? '' : `, rate = ${s.rate}/s`;
+  const lines = [`summary: threads = ${s.threads}, inflight = ${s.inflight}${rate}, seconds = ${s.seconds.toFixed(2)}`];
   for (const [i, qps] of s.perThreadLoopsPerSec.entries()) lines.push(`thread:[${i}] --> average = [${qps}]`);
   lines.push(
     `total --> loops = [${s.loops}], average = [${s.loopsPerSec}], get_host p50 = ${s.p50Ms} ms, p99 = ${s.p99Ms} ms`,
@@ -199,12 +205,15 @@ interface QpsOptions {
   seconds: number | undefined;
   /** Loop this long before counting (JIT and caches warm), seconds. */
   warmup: number;
+  /** --rate: loops per second over all threads (split by splitRate); undefined: as fast as the agent answers. */
+  rate: number | undefined;
   json: boolean;
 }
 
 async function runQps(options: QpsOptions, agent: AgentAddress, io: ToolIO): Promise<ExitCode> {
   const { threads, inflight, seconds, json } = options;
   const counters = SharedCounters.create(threads, QPS_COUNTERS);
+  const rates = options.rate === undefined ? undefined : splitRate(options.rate, threads);
   let failure: Error | null = null;
   let signalFailure!: () => void;
   const failed = new Promise<void>((resolve) => (signalFailure = resolve));
@@ -216,7 +225,15 @@ async function runQps(options: QpsOptions, agent: AgentAddress, io: ToolIO): Pro
     { length: threads },
     (_, index) =>
       new QpsThread(
-        { index, modid: index + 1, host: agent.host, basePort: agent.basePort, inflight, counters: counters.buffer },
+        {
+          index,
+          modid: index + 1,
+          host: agent.host,
+          basePort: agent.basePort,
+          inflight,
+          ...(rates === undefined ? {} : { rate: rates[index] }),
+          counters: counters.buffer,
+        },
         onFailure,
       ),
   );
@@ -236,7 +253,7 @@ async function runQps(options: QpsOptions, agent: AgentAddress, io: ToolIO): Pro
     for (const t of pool) t.send({ type: 'stop' });
     const results = await Promise.all(pool.map((t) => t.result));
     if (failure !== null) throw failure;
-    const summary = summarize(results, elapsed, inflight);
+    const summary = summarize(results, elapsed, inflight, options.rate);
     if (json) io.stdout.write(`${JSON.stringify(summary)}\n`);
     else printSummary(summary, agent, io.stdout);
     return summary.loops > 0 ? ExitCode.OK : ExitCode.FAILED;
@@ -260,8 +277,13 @@ export const qpsTool: Tool = {
         help: `requests in flight per thread, 1..${MAX_INFLIGHT} (default 1: the original's closed loop)`,
       },
       {
+        name: 'rate',
+        value: 'N',
+        help: `at most N loops per second over all threads, 1..${MAX_RATE}, at least ThreadNum (each thread paces its share, catching up by at most 1/10 s of it; default: as fast as the agent answers)`,
+      },
+      {
         name: 'json',
-        help: 'print the summary as one JSON line (threads, inflight, seconds, loops, loopsPerSec, perThreadLoopsPerSec, p50Ms, p99Ms, errors, answers); the per-second lines go to stderr',
+        help: 'print the summary as one JSON line (threads, inflight, rate when --rate is given, seconds, loops, loopsPerSec, perThreadLoopsPerSec, p50Ms, p99Ms, errors, answers); the per-second lines go to stderr',
       },
     ],
   },
@@ -276,6 +298,13 @@ export const qpsTool: Tool = {
     const agent = agentAddress(args, io.env);
     const rawWarmup = flagValue(args, 'warmup');
     const warmup = rawWarmup === undefined ? 0 : parsePositiveArg(rawWarmup, '--warmup', MAX_DURATION_S);
-    return runQps({ threads, inflight, seconds, warmup, json: flagSet(args, 'json') }, agent, io);
+    const rawRate = flagValue(args, 'rate');
+    const rate = rawRate === undefined ? undefined : parseIntArg(rawRate, '--rate', 1, MAX_RATE);
+    if (rate !== undefined && rate < threads) {
+      throw new UsageError(
+        `--rate must be at least ThreadNum (${threads}): each thread loops at rate / ThreadNum per second, got ${rate}`,
+      );
+    }
+    return runQps({ threads, inflight, seconds, warmup, rate, json: flagSet(args, 'json') }, agent, io);
   },
 };

@@ -3,9 +3,10 @@
 // RouteChange row, RouteVersion, a RouteAudit row naming the OS user and
 // host) that the DNS pushes to subscribed agents. Input is validated before
 // anything is written.
-import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import {
   changeRoutes,
+  connectMysql,
   describeMysql,
   describeRouteEdit,
   findMysqlConfig,
@@ -187,7 +188,7 @@ export async function runRouteAdmin(argv: readonly string[], io: ToolIO): Promis
   const mysql = mysqlSettingsFromConfig(config);
   let conn: Connection;
   try {
-    conn = await createConnection({ ...mysql, connectTimeout: 5000 });
+    conn = await connectMysql(mysql, 5000);
   } catch (err) {
     io.stderr.write(
       `route: cannot reach MySQL ${describeMysql(mysql)}: ${(err as Error).message}\n` +

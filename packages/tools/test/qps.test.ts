@@ -111,6 +111,56 @@ describe('qps', () => {
     expect(s.seconds).toBeGreaterThanOrEqual(1);
   });
 
+  it('--rate caps the loops: at most rate × seconds + a burst per thread, and the rate is in the summary', async () => {
+    // 2 threads at 3 + 2 loops/s, burst 1 each. A thread loops until the stop message, sent once
+    // the summary's clock has stopped: one more loop each allows for that message in flight.
+    const run = await runCaptured('qps', [
+      '2',
+      '--rate',
+      '5',
+      '--inflight',
+      '4',
+      '--duration',
+      '1',
+      '--json',
+      '--base-port',
+      String(sys.basePort),
+    ]);
+    expect(run.code).toBe(0);
+    const s = parseSummary(run.lines[0]);
+    expect(s.rate).toBe(5);
+    expect(s.loops).toBeGreaterThanOrEqual(2);
+    expect(s.loops).toBeLessThanOrEqual(Math.floor(5 * s.seconds) + 2 * (1 + 1));
+    expect(s.answers.succ + s.answers.overload + s.answers.noexist).toBe(s.loops);
+    const text = await runCaptured('qps', [
+      '1',
+      '--rate',
+      '50',
+      '--duration',
+      '0.5',
+      '--base-port',
+      String(sys.basePort),
+    ]);
+    expect(text.code).toBe(0);
+    expect(text.lines).toContainEqual(
+      expect.stringMatching(/^summary: threads = 1, inflight = 1, rate = 50\/s, seconds = /),
+    );
+  });
+
+  it('--rate: an integer 1..10000000, at least ThreadNum; without it the summary has no rate', async () => {
+    for (const bad of ['0', 'abc', '1e9', '10000001', '-5', '2.5']) {
+      const run = await runCaptured('qps', ['1', '--rate', bad]);
+      expect(run.code).toBe(2);
+      expect(run.err).toContain(`--rate must be an integer in 1..10000000, got "${bad}"`);
+    }
+    const few = await runCaptured('qps', ['3', '--rate', '2']);
+    expect(few.code).toBe(2);
+    expect(few.err).toContain('--rate must be at least ThreadNum (3)');
+    const plain = await runCaptured('qps', ['1', '--duration', '0.2', '--json', '--base-port', String(sys.basePort)]);
+    expect(plain.code).toBe(0);
+    expect(parseSummary(plain.lines[0])).not.toHaveProperty('rate');
+  });
+
   it('exits 1 with SYSTEM_ERROR counted when no agent answers', async () => {
     const nowhere = await freePortRange(3);
     const run = await runCaptured('qps', ['1', '--duration', '0.5', '--json', '--base-port', String(nowhere)]);

@@ -109,6 +109,7 @@ export class WebServer {
     this.pool = createMysqlPool(this.mysql, {
       connectionLimit: o.mysqlConnections,
       connectTimeoutMs: o.connectTimeoutMs,
+      logger: this.logger,
       // BIGINT unix-ms columns fit a double exactly for 285,000 years.
       supportBigNumbers: true,
     });
