@@ -26,14 +26,16 @@ export async function fillRoutes(db: TestDatabase, rows: number): Promise<void> 
   );
 }
 
+/** `reactor`: more `[reactor]` lines (`key = value\n` each), e.g. raised connection limits. */
 export async function startDnsProcess(
   db: TestDatabase,
   dns: { checkInterval: number; reloadInterval: number },
+  reactor = '',
 ): Promise<DaemonProcess> {
   return startDaemon(
     'packages/dns/src/main.ts',
     (statsPort) =>
-      `${mysqlSection(db)}[dns]\ncheck_interval = ${dns.checkInterval}\nreload_interval = ${dns.reloadInterval}\n[stats]\nport = ${statsPort}\n`,
+      `${reactor}${mysqlSection(db)}[dns]\ncheck_interval = ${dns.checkInterval}\nreload_interval = ${dns.reloadInterval}\n[stats]\nport = ${statsPort}\n`,
   );
 }
 

@@ -15,7 +15,7 @@ export interface DnsServerOptions extends TcpGuardOptions {
   mysql?: Partial<MysqlSettings>;
   /** `[dns] check_interval`, ms: how often RouteVersion is read (one primary-key read). */
   checkIntervalMs?: number;
-  /** `[dns] reload_interval`, ms: full reload when the version has not moved for this long. */
+  /** `[dns] reload_interval`, ms: the whole table is reloaded this often (a round that finds a change loads it first and puts the reload off a round, at most one interval). */
   reloadIntervalMs?: number;
   /**
    * `[dns] change_retention`, seconds: RouteChange rows older than this are

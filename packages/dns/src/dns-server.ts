@@ -28,7 +28,7 @@ import { Subscriber, Subscriptions } from './dns-subscriptions.js';
 import { HeldPulls } from './held-pulls.js';
 import { MysqlStateLog } from './mysql-state-log.js';
 import { RouteLoaderClient } from './route-loader-client.js';
-import type { CheckReply } from './route-loader-protocol.js';
+import type { CheckReply, FullLoad } from './route-loader-protocol.js';
 import type { RouteKey } from './route-store.js';
 import { RouteTable } from './route-table.js';
 
@@ -303,12 +303,14 @@ export class DnsServer {
 
   /** One round of the backend loop; true when MySQL answered. */
   private async runCheck(first: boolean): Promise<boolean> {
-    const force = first || Date.now() - this.lastFullLoadAt >= this.reloadIntervalMs;
+    const since = Date.now() - this.lastFullLoadAt;
+    const fullLoad: FullLoad =
+      first || since >= 2 * this.reloadIntervalMs ? 'now' : since >= this.reloadIntervalMs ? 'due' : 'no';
     const t0 = performance.now();
     const reply = await this.loader.ask({
       seq: ++this.seq,
       knownVersion: this.version,
-      force,
+      fullLoad,
       table: this.table.buffer,
     });
     if (this.closed) return true;

@@ -16,13 +16,21 @@ export interface LoaderWorkerData {
   sweepIntervalMs: number;
 }
 
+export type FullLoad = 'no' | 'due' | 'now';
+
 /** main -> loader: one round of the backend loop. */
 export interface CheckRequest {
   seq: number;
   /** The version of the table being served (null before the first load). */
   knownVersion: number | null;
-  /** Reload the whole table even when the version did not change (the first load, the periodic reload). */
-  force: boolean;
+  /**
+   * Whether to reload the whole table whatever the version: 'now' (the first
+   * load, a periodic reload put off for a whole interval), 'due' (the
+   * periodic reload: unless the version moved, which an incremental load
+   * serves first so that a change waits for no whole-table read; the reload
+   * is then due again next round), 'no'.
+   */
+  fullLoad: FullLoad;
   /** The table being served (shared, not copied): an incremental load patches it, a full load is compared with it. */
   table: SharedArrayBuffer;
 }

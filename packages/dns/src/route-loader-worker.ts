@@ -58,14 +58,13 @@ function check(req: CheckRequest): Promise<CheckReply> {
   return link.use(async (c) => {
     const { version, nowS } = await readRouteVersion(c);
     const swept = await sweep(c);
-    const full =
-      req.force || req.knownVersion === null || cursor.current !== req.knownVersion || cursor.needsFullLoad(nowS);
-    if (!full && version === req.knownVersion) {
+    const stale = req.knownVersion === null || cursor.current !== req.knownVersion || cursor.needsFullLoad(nowS);
+    if (!stale && version === req.knownVersion && req.fullLoad === 'no') {
       cursor.confirm(nowS);
       return { type: 'unchanged', seq: req.seq, version, swept };
     }
     const t0 = performance.now();
-    if (!full) {
+    if (!stale && version !== req.knownVersion && req.fullLoad !== 'now') {
       const rows = await readRouteChanges(c, cursor.current as number, version);
       const keys = cursor.pending(rows);
       if (keys.length > 0) {
