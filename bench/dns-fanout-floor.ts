@@ -15,7 +15,7 @@ export type FloorReport =
   | { type: 'pushed'; round: number; t0: number }
   | { type: 'count'; n: number };
 
-/** The clock the bench's processes share (dns-fanout-client.ts): CLOCK_MONOTONIC, ms, sub-ms precision. */
+/** The clock the bench's processes share (dns-fanout.ts): CLOCK_MONOTONIC, ms, sub-ms precision. */
 const sharedClock = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 const sockets = new Set<Socket>();

@@ -2,28 +2,30 @@
 // last of N subscribed agent connections holding the new hosts, N = 1,000
 // and 10,000, over 50 changes each (200 with --long), with the default
 // [dns] config (check_interval 0.1 s) and only the connection limits raised.
-// The connections come from a client process of their own
-// (dns-fanout-client.ts), spread over 127.0.0.1..127.0.0.8; the DNS is its
-// own process too, so each of the three stays under the open-file limit.
-// Each change adds or deletes one host of the route (alternately, so every
-// push frame has the same size), committed at a random point of the check
-// cycle (a pause of 0-150 ms before each).
+// The connections come from a client process of their own, in C on one
+// epoll loop (dns-fanout-client.c, compiled here with cc), spread over
+// 127.0.0.1..127.0.0.8; the DNS is its own process too, so each of the three
+// stays under the open-file limit. Each change adds or deletes one host of
+// the route (alternately, so every push frame has the same size), committed
+// at a random point of the check cycle (a pause of 0-150 ms before each).
 //
 // The floor, same run: a bare node:net server in a process of its own
 // (dns-fanout-floor.ts) writing the bytes of the DNS's push frame to the
 // same N connections from the same client, as many rounds; trigger -> last
 // arrival. Times are on a clock the processes share (CLOCK_MONOTONIC via
-// process.hrtime, ms with sub-ms precision; see dns-fanout-client.ts).
+// process.hrtime in Node, clock_gettime in the client; ms with sub-ms precision).
 // Also the DNS's RSS before the connections and with N subscribed, and so
 // per 1,000 subscribed connections.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { encodeBody, MessageId } from '@lars/proto';
 import { changeRoutes } from '@lars/store';
+import { encodeFrame } from '@lars/wire';
 import { SOURCE_NODE_ARGS } from '../test-support/source-node.js';
 import { machine, parseBenchArgs, percentile, printTable } from './bench-common.js';
-import type { ClientCommand, ClientReport } from './dns-fanout-client.js';
 import type { FloorCommand, FloorReport } from './dns-fanout-floor.js';
 import { benchDatabase, startDnsProcess } from './dns-harness.js';
 
@@ -49,10 +51,64 @@ const MAX_PAUSE_MS = CHECK_INTERVAL_S * 1500;
 const OPEN_TIMEOUT_MS = 120_000;
 const ROUND_TIMEOUT_MS = 30_000;
 
-const CLIENT_ENTRY = fileURLToPath(new URL('./dns-fanout-client.ts', import.meta.url));
+const CLIENT_SOURCE = fileURLToPath(new URL('./dns-fanout-client.c', import.meta.url));
+const CLIENT_BINARY = fileURLToPath(new URL('../var/bench/dns-fanout-client', import.meta.url));
 const FLOOR_ENTRY = fileURLToPath(new URL('./dns-fanout-floor.ts', import.meta.url));
 
-/** The clock shared with the client and the floor (dns-fanout-client.ts). */
+/** Parent -> client (dns-fanout-client.c): one line each. */
+type ClientCommand =
+  /** Opens `n` connections to `port`; `subscribe`: pull the route on each and wait for every answer. */
+  | { type: 'open'; port: number; n: number; sources: number; subscribe: { modid: number; cmdid: number } | null }
+  /** The next round: a connection counts once it holds `hosts` hosts of the route (null: any frame counts). */
+  | { type: 'expect'; round: number; hosts: number | null }
+  /** Sends back the largest push frame received (header and body, hex). */
+  | { type: 'frame' }
+  | { type: 'close' };
+
+/** Client -> parent: one JSON object per line. */
+type ClientReport =
+  | { type: 'opened'; n: number; ms: number }
+  | { type: 'ready'; round: number }
+  | { type: 'arrived'; round: number; first: number; last: number }
+  | { type: 'frame'; hex: string }
+  | { type: 'closed' }
+  | { type: 'error'; message: string };
+
+function clientLine(cmd: ClientCommand): string {
+  switch (cmd.type) {
+    case 'open': {
+      const pull =
+        cmd.subscribe === null
+          ? '-'
+          : encodeFrame(MessageId.GetRouteRequest, encodeBody(MessageId.GetRouteRequest, cmd.subscribe)).toString(
+              'hex',
+            );
+      return `open ${cmd.port} ${cmd.n} ${cmd.sources} ${pull}\n`;
+    }
+    case 'expect':
+      return `expect ${cmd.round} ${cmd.hosts ?? -1}\n`;
+    default:
+      return `${cmd.type}\n`;
+  }
+}
+
+/** Compiles the client when its binary is missing or older than its source. */
+function buildClient(): void {
+  const mtime = (f: string) => statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+  if (mtime(CLIENT_BINARY) >= mtime(CLIENT_SOURCE)) return;
+  mkdirSync(fileURLToPath(new URL('../var/bench/', import.meta.url)), { recursive: true });
+  execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', CLIENT_BINARY, CLIENT_SOURCE], { stdio: 'inherit' });
+}
+
+/** The client, its soft open-file limit raised to the hard one, commands on stdin and reports on stdout. */
+function startClient(): ChildProcess {
+  buildClient();
+  return spawn('bash', ['-c', 'ulimit -Sn "$(ulimit -Hn)" && exec "$0"', CLIENT_BINARY], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+}
+
+/** The clock shared with the client (CLOCK_MONOTONIC) and the floor. */
 const sharedClock = (): number => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -92,16 +148,20 @@ class Peer<C, R extends { type: string }> {
     [];
   private failure: Error | null = null;
 
+  /** `line`: commands as text lines on stdin, reports as JSON lines on stdout; otherwise both over IPC. */
   constructor(
     private readonly name: string,
     readonly child: ChildProcess,
+    private readonly line?: (cmd: C) => string,
   ) {
-    child.on('message', (m: R) => this.deliver(m));
+    if (line === undefined) child.on('message', (m: R) => this.deliver(m));
+    else createInterface({ input: child.stdout! }).on('line', (l) => this.deliver(JSON.parse(l) as R));
     child.on('exit', (code, signal) => this.fail(new Error(`${name} exited (${code ?? signal})`)));
   }
 
   send(cmd: C): void {
-    this.child.send(cmd as object);
+    if (this.line === undefined) this.child.send(cmd as object);
+    else this.child.stdin!.write(this.line(cmd));
   }
 
   next<T extends R['type']>(
@@ -193,7 +253,7 @@ checkFileLimits();
 /** The machine is shared: what else ran on it shows in the load average (1 min) at the start. */
 const loadAtStart = loadavg()[0];
 const db = await benchDatabase();
-const client = new Peer<ClientCommand, ClientReport>('client', forkBench(CLIENT_ENTRY));
+const client = new Peer<ClientCommand, ClientReport>('client', startClient(), clientLine);
 let round = 0;
 
 /** Waits for the client to reset its count for a new round; returns the round. */

@@ -30,12 +30,14 @@ summary() {
   printf '  %s\n' "${PHASES[@]}"
   if compgen -G "$RESULTS/*.json" >/dev/null; then
     node -e '
-      let passed = 0, failed = 0;
+      let passed = 0, failed = 0, skipped = 0, files = 0;
       for (const f of process.argv.slice(1)) {
         const r = JSON.parse(require("node:fs").readFileSync(f, "utf8"));
         passed += r.numPassedTests; failed += r.numFailedTests;
+        skipped += r.numPendingTests + r.numTodoTests; files += r.numFailedTestSuites;
       }
-      console.log(`tests: ${passed} passed, ${failed} failed`);' "$RESULTS"/*.json
+      // A file whose hooks failed counts its tests as skipped, not failed: say both.
+      console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped; ${files} test files failed`);' "$RESULTS"/*.json
   fi
   exit "$rc"
 }

@@ -20,6 +20,18 @@ export interface DaemonProcess {
   exited(): Promise<number | null>;
 }
 
+/**
+ * This process's environment without the `[mysql]` overrides (LARS_MYSQL_*):
+ * those name the test run's shared server (test-support/db.ts), and a daemon
+ * started here gets its MySQL from the config file the test wrote. A daemon
+ * honours them over its file, so passing them on would point it elsewhere.
+ */
+function inheritedEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('LARS_MYSQL_')) delete env[key];
+  return env;
+}
+
 /** Starts `entry` (relative to the repo root) with a config file holding `conf`, and `env` added to the environment. */
 export function startDaemonProcess(entry: string, conf: string, env: Record<string, string> = {}): DaemonProcess {
   const dir = mkdtempSync(join(tmpdir(), 'lars-daemon-'));
@@ -27,7 +39,7 @@ export function startDaemonProcess(entry: string, conf: string, env: Record<stri
   writeFileSync(file, conf);
   const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, entry, file], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LARS_LOG_LEVEL: 'info', ...env },
+    env: { ...inheritedEnv(), LARS_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

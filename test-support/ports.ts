@@ -33,6 +33,14 @@ function canBindUdp(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * A port nothing listens on, for "the peer is not there": connecting to it
+ * is refused at once. Not a freePort(): a test running beside may bind that
+ * port (a MariaDB node, a daemon) and answer. No test or daemon here binds a
+ * port below 1024, and 1 (tcpmux) runs nowhere.
+ */
+export const REFUSED_PORT = 1;
+
 /** True when `port` can be bound on 127.0.0.1 for both TCP and UDP right now. */
 export async function isPortFree(port: number): Promise<boolean> {
   return (await canBindTcp(port)) === port && (await canBindUdp(port));

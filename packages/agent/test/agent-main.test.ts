@@ -6,7 +6,7 @@ import { RetCode } from '@lars/proto';
 import { DnsServer } from '@lars/dns';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/db.js';
 import { startDaemonProcess } from '../../../test-support/daemon-process.js';
-import { freePort, freePortRange } from '../../../test-support/ports.js';
+import { freePort, freePortRange, REFUSED_PORT } from '../../../test-support/ports.js';
 import { until } from '../../../test-support/wait.js';
 import { AgentClient } from './agent-client.js';
 
@@ -40,7 +40,7 @@ describe('agent main (run_lars.sh lbagent)', () => {
     const statsPort = await freePort();
     const agent = startDaemonProcess('packages/agent/src/main.ts', ORIGINAL_CONF, {
       LARS_DNSSERVER_PORT: String(dnsPort),
-      LARS_REPORTER_PORT: String(await freePort()), // nobody there: the agent must run anyway
+      LARS_REPORTER_PORT: String(REFUSED_PORT), // nobody there: the agent must run anyway
       LARS_AGENT_BASE_PORT: String(basePort),
       LARS_STATS_PORT: String(statsPort),
     });

@@ -3,7 +3,7 @@ import { SharedHistogram } from '@lars/reactor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../src/agent.js';
 import { WORKER_COUNTERS } from '../src/agent-counters.js';
-import { freePort, freePortRange } from '../../../test-support/ports.js';
+import { freePortRange, REFUSED_PORT } from '../../../test-support/ports.js';
 import { until } from '../../../test-support/wait.js';
 import { AgentClient } from './agent-client.js';
 
@@ -12,7 +12,7 @@ import { AgentClient } from './agent-client.js';
 let agent: Agent;
 let client: AgentClient;
 beforeAll(async () => {
-  const nobody = { host: '127.0.0.1', port: await freePort() };
+  const nobody = { host: '127.0.0.1', port: REFUSED_PORT };
   agent = new Agent({
     basePort: await freePortRange(3),
     dns: [nobody],

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/db.js';
 import { mysqlSection, startDaemonProcess } from '../../../test-support/daemon-process.js';
-import { freePort } from '../../../test-support/ports.js';
+import { freePort, REFUSED_PORT } from '../../../test-support/ports.js';
 import { promtoolCheckMetrics } from '../../../test-support/promtool.js';
 import { RouteClient } from './route-client.js';
 
@@ -43,10 +43,10 @@ describe('dns main (run_lars.sh dns)', () => {
   });
 
   it('answers /readyz 503 and /healthz 200 while waiting for MySQL before the first load, and stops on SIGTERM', async () => {
-    const [port, statsPort, nobody] = [await freePort(), await freePort(), await freePort()];
+    const [port, statsPort] = [await freePort(), await freePort()];
     const dns = startDaemonProcess(
       'packages/dns/src/main.ts',
-      `[reactor]\nport = ${port}\n${mysqlSection({ ...db, port: nobody })}[stats]\nport = ${statsPort}\n`,
+      `[reactor]\nport = ${port}\n${mysqlSection({ ...db, port: REFUSED_PORT })}[stats]\nport = ${statsPort}\n`,
     );
     try {
       await dns.waitForOutput('stats endpoint listening');
