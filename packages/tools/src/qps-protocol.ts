@@ -44,6 +44,8 @@ export interface QpsWorkerData {
   readonly inflight: number;
   /** --rate: this thread's share, loops per second (QpsPacer); undefined loops as fast as the agent answers. */
   readonly rate?: number;
+  /** --no-report: get_host alone, no report after it. */
+  readonly noReport: boolean;
   /** SharedCounters buffer of QPS_COUNTERS, one row per thread. */
   readonly counters: SharedArrayBuffer;
 }

@@ -1,5 +1,6 @@
 // One thread of the qps tool: `inflight` loops of get_host on (modid, 1),
-// each followed by a success report when the answer is a host. OVERLOAD and
+// each followed by a success report when the answer is a host (none with
+// --no-report). OVERLOAD and
 // NOEXIST are answers too (counted, nothing to report); SYSTEM_ERROR (agent
 // down, datagram lost) counts as an error, not a loop.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
@@ -47,7 +48,7 @@ async function loop(): Promise<void> {
     recordLatencyMs(latency, performance.now() - started);
     loops++;
     counters.add(data.index, 'loops', 1);
-    if (answer.ret === RetCode.SUCC) client.report(data.modid, QPS_CMDID, answer.host, RetCode.SUCC);
+    if (answer.ret === RetCode.SUCC && !data.noReport) client.report(data.modid, QPS_CMDID, answer.host, RetCode.SUCC);
   }
 }
 

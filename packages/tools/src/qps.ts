@@ -207,6 +207,8 @@ interface QpsOptions {
   warmup: number;
   /** --rate: loops per second over all threads (split by splitRate); undefined: as fast as the agent answers. */
   rate: number | undefined;
+  /** --no-report: get_host alone. */
+  noReport: boolean;
   json: boolean;
 }
 
@@ -231,6 +233,7 @@ async function runQps(options: QpsOptions, agent: AgentAddress, io: ToolIO): Pro
           host: agent.host,
           basePort: agent.basePort,
           inflight,
+          noReport: options.noReport,
           ...(rates === undefined ? {} : { rate: rates[index] }),
           counters: counters.buffer,
         },
@@ -281,6 +284,7 @@ export const qpsTool: Tool = {
         value: 'N',
         help: `at most N loops per second over all threads, 1..${MAX_RATE}, at least ThreadNum (each thread paces its share, catching up by at most 1/10 s of it; default: as fast as the agent answers)`,
       },
+      { name: 'no-report', help: 'get_host alone: no report after a host is picked (measures get_host by itself)' },
       {
         name: 'json',
         help: 'print the summary as one JSON line (threads, inflight, rate when --rate is given, seconds, loops, loopsPerSec, perThreadLoopsPerSec, p50Ms, p99Ms, errors, answers); the per-second lines go to stderr',
@@ -305,6 +309,15 @@ export const qpsTool: Tool = {
         `--rate must be at least ThreadNum (${threads}): each thread loops at rate / ThreadNum per second, got ${rate}`,
       );
     }
-    return runQps({ threads, inflight, seconds, warmup, rate, json: flagSet(args, 'json') }, agent, io);
+    const options = {
+      threads,
+      inflight,
+      seconds,
+      warmup,
+      rate,
+      noReport: flagSet(args, 'no-report'),
+      json: flagSet(args, 'json'),
+    };
+    return runQps(options, agent, io);
   },
 };

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePortRange } from '../../../test-support/ports.js';
 import type { QpsSummary } from '../src/index.js';
 import { runTool } from '../src/index.js';
@@ -145,6 +145,26 @@ describe('qps', () => {
     expect(text.lines).toContainEqual(
       expect.stringMatching(/^summary: threads = 1, inflight = 1, rate = 50\/s, seconds = /),
     );
+  });
+
+  it('--no-report: get_host alone, not one report reaches the agent', async () => {
+    const stat = (k: string) => sys.agent.stats()[k] as number;
+    const [gets, reports] = [stat('getHostRequests'), stat('reportRequests')];
+    const run = await runCaptured('qps', [
+      '1',
+      '--no-report',
+      '--duration',
+      '0.5',
+      '--json',
+      '--base-port',
+      String(sys.basePort),
+    ]);
+    expect(run.code).toBe(0);
+    const s = parseSummary(run.lines[0]);
+    expect(s.answers.succ).toBeGreaterThan(0);
+    // The agent publishes its counters every few ms: once every get_host the tool counted shows, so would any report sent before it.
+    await vi.waitFor(() => expect(stat('getHostRequests') - gets).toBeGreaterThanOrEqual(s.loops));
+    expect(stat('reportRequests') - reports).toBe(0);
   });
 
   it('--rate: an integer 1..10000000, at least ThreadNum; without it the summary has no rate', async () => {
