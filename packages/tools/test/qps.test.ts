@@ -148,7 +148,7 @@ describe('qps', () => {
   });
 
   it('--no-report: get_host alone, not one report reaches the agent', async () => {
-    const stat = (k: string) => sys.agent.stats()[k] as number;
+    const stat = (k: 'getHostRequests' | 'reportRequests') => sys.agent.stats()[k] as number;
     const [gets, reports] = [stat('getHostRequests'), stat('reportRequests')];
     const run = await runCaptured('qps', [
       '1',
