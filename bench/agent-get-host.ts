@@ -1,10 +1,17 @@
-// Agent get_host (benchmarks.md): the qps tool's client loop (get_host,
-// then a report for the host picked) in 1, 2 and 10 client threads with 1
-// and 16 loops in flight each, against a real agent (with its DNS, reporter
-// and a database of sample routes, each in its own process) and against the
+// Agent get_host (benchmarks.md): the qps tool's client loop in 1, 2 and 10
+// client threads with 1 and 16 loops in flight each, in two modes: the full
+// loop (get_host, then a report for the host picked) and get_host alone
+// (qps --no-report). Against a real agent (with its DNS, reporter and a
+// database of sample routes, each in its own process) and against the
 // floor: a bare three-thread UDP echo on the same three ports that answers
 // with canned bytes (no decode, no LB). Reports loops/s for both, the ratio
-// agent / floor and latency percentiles.
+// agent / floor, latency percentiles, and CPU per request of each side: the
+// server process's utime + stime (/proc/PID/stat) over the counted run,
+// divided by the get_host requests answered in it. A warm-up run before
+// each counted one keeps JIT warm-up out, and the counted run starts with
+// no warm-up of its own, so the CPU window and the loops counted match
+// (the qps process's start, while its threads connect, costs the server
+// nothing).
 import { loadSampleRoutes } from '../test-support/db.js';
 import { mysqlSection } from '../test-support/daemon-process.js';
 import { freePortRange } from '../test-support/ports.js';
@@ -16,13 +23,25 @@ import { runQps, type RunResult } from './agent-qps.js';
 const args = parseBenchArgs();
 const THREADS = [1, 2, 10] as const;
 const INFLIGHT = [1, 16] as const;
+/** `loop`: get_host then a report; `get`: get_host alone. */
+const MODES = ['loop', 'get'] as const;
+type Mode = (typeof MODES)[number];
 // 12 qps runs (each a process of its own) and 7 daemon starts: this keeps
 // the default run near a minute. Each run loops WARMUP seconds before it
 // counts, so JIT warm-up of freshly started threads stays out of the figures.
 const SECONDS = 1.5;
 const WARMUP = 0.5;
 const LONG = { threads: 10, inflight: 16, seconds: 60, rssEveryMs: 5000 } as const;
-const GOALS = { minRatio: 0.8, maxP99MsAt10x1: 1 } as const;
+const GOALS = { minRatio: 0.8, maxP99MsAt10x1: 1, maxIdleCpuPercent: 1 } as const;
+/** The idle window: the agent serves nothing for this long. */
+const IDLE_SECONDS = 10;
+
+interface Idle {
+  seconds: number;
+  /** Agent CPU over the window, % of one core. */
+  cpuPercentOfCore: number;
+  rssMiB: number;
+}
 
 type Side = 'floor' | 'agent';
 const ENTRY: Record<Side, string> = { floor: 'bench/agent-echo-server.ts', agent: 'packages/agent/src/main.ts' };
@@ -41,7 +60,7 @@ class PortHolder {
   async use(side: Side): Promise<DaemonProcess> {
     if (this.side !== side || this.daemon === null) {
       await this.release();
-      this.daemon = await startDaemon(ENTRY[side], this.conf);
+      this.daemon = await startDaemon(ENTRY[side], this.conf, { reactor: false });
       this.side = side;
     }
     return this.daemon;
@@ -55,12 +74,23 @@ class PortHolder {
   }
 }
 
+/** A qps run and what the server process spent on it. */
+interface Measured extends RunResult {
+  /** Server CPU (user + system) per get_host answered, µs. */
+  cpuUsPerRequest: number;
+  /** Server RSS right after the run, bytes. */
+  rssBytes: number;
+}
+
 interface Point {
   threads: number;
   inflight: number;
-  floor: RunResult;
-  agent: RunResult;
+  mode: Mode;
+  floor: Measured;
+  agent: Measured;
   ratio: number;
+  /** agent CPU per request / floor CPU per request. */
+  cpuRatio: number;
 }
 
 /** The --long run: the agent alone at full load, its memory sampled. */
@@ -72,6 +102,8 @@ interface LongRun {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /** Agent CPU per get_host answered, µs. */
+  cpuUsPerRequest: number;
   rssMiB: number[];
   rssGrowthMiB: number;
   agent: Record<string, number>;
@@ -108,46 +140,69 @@ try {
       `[loadbalance]\nlocal_ip = 127.0.0.1\n[agent]\nip = 127.0.0.1\nbase_port = ${basePort}\n[stats]\nport = ${statsPort}\n`,
   );
   closers.push(() => holder.release());
-  const measure = async (side: Side, threads: number, inflight: number, seconds = SECONDS): Promise<RunResult> => {
-    await holder.use(side);
-    return runQps({ basePort, threads, inflight, seconds, warmup: WARMUP });
+  const measure = async (side: Side, threads: number, inflight: number, mode: Mode): Promise<Measured> => {
+    const server = await holder.use(side);
+    const noReport = mode === 'get';
+    await runQps({ basePort, threads, inflight, seconds: WARMUP, warmup: 0, noReport });
+    const cpu0 = server.cpuSeconds();
+    const run = await runQps({ basePort, threads, inflight, seconds: SECONDS, warmup: 0, noReport });
+    const cpu = server.cpuSeconds() - cpu0;
+    return { ...run, cpuUsPerRequest: run.loops > 0 ? (cpu * 1e6) / run.loops : 0, rssBytes: server.rss() };
   };
 
   const points: Point[] = [];
   let first: Side = 'floor';
-  for (const threads of THREADS) {
-    for (const inflight of INFLIGHT) {
-      // Floor and agent back to back with the same client, load and ports;
-      // the order alternates (AB, BA, ...) so each switch of the ports'
-      // holder serves two runs and drift hits both sides alike.
-      const second: Side = first === 'floor' ? 'agent' : 'floor';
-      const runs = {
-        [first]: await measure(first, threads, inflight),
-        [second]: await measure(second, threads, inflight),
-      } as Record<Side, RunResult>;
-      points.push({
-        threads,
-        inflight,
-        floor: runs.floor,
-        agent: runs.agent,
-        ratio: runs.agent.loopsPerSecond / runs.floor.loopsPerSecond,
-      });
-      first = second;
+  for (const mode of MODES) {
+    for (const threads of THREADS) {
+      for (const inflight of INFLIGHT) {
+        // Floor and agent back to back with the same client, load and ports;
+        // the order alternates (AB, BA, ...) so each switch of the ports'
+        // holder serves two runs and drift hits both sides alike.
+        const second: Side = first === 'floor' ? 'agent' : 'floor';
+        const runs = {
+          [first]: await measure(first, threads, inflight, mode),
+          [second]: await measure(second, threads, inflight, mode),
+        } as Record<Side, Measured>;
+        points.push({
+          threads,
+          inflight,
+          mode,
+          floor: runs.floor,
+          agent: runs.agent,
+          ratio: runs.agent.loopsPerSecond / runs.floor.loopsPerSecond,
+          cpuRatio: runs.agent.cpuUsPerRequest / runs.floor.cpuUsPerRequest,
+        });
+        first = second;
+      }
     }
   }
+
+  // Idle: the agent as a fleet's machines mostly see it, no request for IDLE_SECONDS (after the load above).
+  const idleAgent = await holder.use('agent');
+  const idleCpu0 = idleAgent.cpuSeconds();
+  const idleT0 = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+  const idle: Idle = {
+    seconds: IDLE_SECONDS,
+    cpuPercentOfCore: round3(((idleAgent.cpuSeconds() - idleCpu0) * 100) / ((performance.now() - idleT0) / 1000)),
+    rssMiB: mib(idleAgent.rss()),
+  };
 
   let long: LongRun | null = null;
   if (args.long) {
     const agent = await holder.use('agent');
     const rss: number[] = [agent.rss()];
     const sampler = setInterval(() => rss.push(agent.rss()), LONG.rssEveryMs);
+    // The agent is warm from the points above: the counted run needs no warm-up, so its CPU window is its loops'.
+    const cpu0 = agent.cpuSeconds();
     const run = await runQps({
       basePort,
       threads: LONG.threads,
       inflight: LONG.inflight,
       seconds: LONG.seconds,
-      warmup: WARMUP,
+      warmup: 0,
     });
+    const cpu = agent.cpuSeconds() - cpu0;
     clearInterval(sampler);
     rss.push(agent.rss());
     const stats: Record<string, unknown> = await agent.stats();
@@ -160,6 +215,7 @@ try {
       p50Ms: round3(run.p50Ms),
       p99Ms: round3(run.p99Ms),
       errors: run.errors,
+      cpuUsPerRequest: round3(run.loops > 0 ? (cpu * 1e6) / run.loops : 0),
       rssMiB: rss.map(mib),
       // From the first sample under load (5 s in) to the end: flat memory keeps this near 0.
       rssGrowthMiB: mib(rss[rss.length - 1] - rss[Math.min(1, rss.length - 1)]),
@@ -172,7 +228,7 @@ try {
       },
     };
   }
-  report(points, long);
+  report(points, idle, long);
 } finally {
   for (const close of closers.reverse()) {
     // Keep closing the rest; the benchmark's own error (if any) is the one that propagates.
@@ -180,15 +236,17 @@ try {
   }
 }
 
-function report(points: Point[], long: LongRun | null): void {
-  const side = (r: RunResult) => ({
+function report(points: Point[], idle: Idle, long: LongRun | null): void {
+  const side = (r: Measured) => ({
     ...r,
     loopsPerSecond: Math.round(r.loopsPerSecond),
     p50Ms: round3(r.p50Ms),
     p99Ms: round3(r.p99Ms),
+    cpuUsPerRequest: round3(r.cpuUsPerRequest),
+    rssMiB: mib(r.rssBytes),
   });
   const worst = Math.min(...points.map((p) => p.ratio));
-  const at10x1 = points.find((p) => p.threads === 10 && p.inflight === 1);
+  const at10x1 = points.find((p) => p.threads === 10 && p.inflight === 1 && p.mode === 'loop');
   const result = {
     benchmark: 'agent-get-host',
     machine: machine(),
@@ -197,7 +255,9 @@ function report(points: Point[], long: LongRun | null): void {
     points: points.map((p) => ({
       threads: p.threads,
       inflight: p.inflight,
+      mode: p.mode,
       ratio: round3(p.ratio),
+      cpuRatio: round3(p.cpuRatio),
       floor: side(p.floor),
       agent: side(p.agent),
     })),
@@ -207,7 +267,10 @@ function report(points: Point[], long: LongRun | null): void {
       ratioMet: worst >= GOALS.minRatio,
       p99MsAt10Threads1InflightBelow: GOALS.maxP99MsAt10x1,
       p99Met: at10x1 !== undefined && at10x1.agent.p99Ms < GOALS.maxP99MsAt10x1,
+      idleCpuPercentBelow: GOALS.maxIdleCpuPercent,
+      idleMet: idle.cpuPercentOfCore < GOALS.maxIdleCpuPercent,
     },
+    idle,
     ...(long === null ? {} : { long }),
   };
   if (args.json) {
@@ -217,10 +280,12 @@ function report(points: Point[], long: LongRun | null): void {
   const m = result.machine;
   process.stdout.write(
     `agent get_host: ${m.cores} cores, ${m.cpu}, node ${m.node}; client: the qps tool, ${SECONDS} s per run after ${WARMUP} s warm-up, floor and agent back to back; ` +
-      `loop = get_host then report; floor = bare 3-thread UDP echo with canned answers on the same ports\n\n`,
+      `mode loop = get_host then report, get = get_host alone; floor = bare 3-thread UDP echo with canned answers on the same ports; ` +
+      `CPU = server process utime + stime per get_host answered\n\n`,
   );
   printTable(
     points.map((p) => ({
+      mode: p.mode,
       threads: p.threads,
       inflight: p.inflight,
       'floor loops/s': Math.round(p.floor.loopsPerSecond),
@@ -230,6 +295,10 @@ function report(points: Point[], long: LongRun | null): void {
       'agent p99 ms': p.agent.p99Ms,
       'floor p50 ms': p.floor.p50Ms,
       'floor p99 ms': p.floor.p99Ms,
+      'agent CPU µs/req': p.agent.cpuUsPerRequest,
+      'floor CPU µs/req': p.floor.cpuUsPerRequest,
+      'CPU ratio': p.cpuRatio,
+      'agent RSS MB': mib(p.agent.rssBytes),
       errors: p.agent.errors + p.floor.errors,
     })),
   );
@@ -238,10 +307,14 @@ function report(points: Point[], long: LongRun | null): void {
     `\nworst ratio: ${worst.toFixed(3)} (goal >= ${GOALS.minRatio}: ${verdict(result.goals.ratioMet)}); ` +
       `agent p99 at 10 threads x 1: ${at10x1?.agent.p99Ms.toFixed(3)} ms (goal < ${GOALS.maxP99MsAt10x1} ms: ${verdict(result.goals.p99Met)})\n`,
   );
+  process.stdout.write(
+    `idle agent (no request for ${idle.seconds} s): ${idle.cpuPercentOfCore.toFixed(2)} % of a core ` +
+      `(goal < ${GOALS.maxIdleCpuPercent} %: ${verdict(result.goals.idleMet)}), RSS ${idle.rssMiB} MiB\n`,
+  );
   if (long !== null) {
     process.stdout.write(
       `\nlong run, agent only, ${long.threads} threads x ${long.inflight} for ${long.seconds} s: ${long.loopsPerSecond} loops/s, ` +
-        `p50 ${long.p50Ms} ms, p99 ${long.p99Ms} ms, errors ${long.errors}\n` +
+        `p50 ${long.p50Ms} ms, p99 ${long.p99Ms} ms, errors ${long.errors}, agent CPU ${long.cpuUsPerRequest} µs per get_host\n` +
         `agent RSS MiB (every ${LONG.rssEveryMs / 1000} s): ${long.rssMiB.join(', ')}; growth after the first 5 s: ${long.rssGrowthMiB} MiB\n` +
         `agent counters: ${JSON.stringify(long.agent)}\n`,
     );

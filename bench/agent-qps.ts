@@ -11,6 +11,8 @@ export interface QpsRun {
   seconds: number;
   /** Seconds of looping before the count starts. */
   warmup: number;
+  /** get_host alone (qps --no-report), not get_host then a report. */
+  noReport?: boolean;
 }
 
 export interface RunResult {
@@ -32,8 +34,8 @@ export function runQps(run: QpsRun): Promise<RunResult> {
     String(run.inflight),
     '--duration',
     String(run.seconds),
-    '--warmup',
-    String(run.warmup),
+    ...(run.warmup > 0 ? ['--warmup', String(run.warmup)] : []),
+    ...(run.noReport === true ? ['--no-report'] : []),
     '--json',
     '--host',
     '127.0.0.1',

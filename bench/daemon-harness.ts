@@ -1,16 +1,24 @@
 // A daemon in its own process, as run_lars.sh runs it, for benchmarks: the
 // load comes from the benchmark process, the daemon's work stays in its own.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { startDaemonProcess } from '../test-support/daemon-process.js';
 import { freePort } from '../test-support/ports.js';
 
 export interface DaemonProcess {
-  /** The daemon's `[reactor] port`. */
+  /** The daemon's `[reactor] port` (0 for a daemon without one: StartDaemonOptions.reactor). */
   port: number;
   stats(): Promise<Record<string, number>>;
   /** Resident set size of the daemon process, bytes. */
   rss(): number;
+  /** CPU the daemon process has used so far (user + system, all threads), seconds. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
+}
+
+export interface StartDaemonOptions {
+  /** Whether the daemon has a `[reactor]` section (a TCP server: the DNS, the reporter); the agent has none. Default true. */
+  reactor?: boolean;
 }
 
 /**
@@ -18,9 +26,15 @@ export interface DaemonProcess {
  * `conf(statsPort)` returns (which must set `[stats] port` to statsPort), and
  * resolves once its stats endpoint answers.
  */
-export async function startDaemon(entry: string, conf: (statsPort: number) => string): Promise<DaemonProcess> {
-  const [port, statsPort] = [await freePort(), await freePort()];
-  const daemon = startDaemonProcess(entry, `[reactor]\nport = ${port}\n${conf(statsPort)}`, { LARS_LOG_LEVEL: 'warn' });
+export async function startDaemon(
+  entry: string,
+  conf: (statsPort: number) => string,
+  options: StartDaemonOptions = {},
+): Promise<DaemonProcess> {
+  const reactor = options.reactor ?? true;
+  const [port, statsPort] = [reactor ? await freePort() : 0, await freePort()];
+  const head = reactor ? `[reactor]\nport = ${port}\n` : '';
+  const daemon = startDaemonProcess(entry, `${head}${conf(statsPort)}`, { LARS_LOG_LEVEL: 'warn' });
   const stats = async (): Promise<Record<string, number>> =>
     (await (await fetch(`http://127.0.0.1:${statsPort}/stats`)).json()) as Record<string, number>;
   const deadline = Date.now() + 120_000;
@@ -41,8 +55,20 @@ export async function startDaemon(entry: string, conf: (statsPort: number) => st
     rss: () =>
       Number(spawnSync('ps', ['-o', 'rss=', '-p', String(daemon.child.pid)], { encoding: 'utf8' }).stdout.trim()) *
       1024,
+    cpuSeconds: () => processCpuSeconds(daemon.child.pid ?? 0),
     async stop() {
       await daemon.stop('SIGTERM');
     },
   };
+}
+
+/** Clock ticks per second of /proc/PID/stat's utime and stime. */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime of process `pid` (every thread), seconds, from /proc/PID/stat. */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
