@@ -12,9 +12,11 @@
 // no warm-up of its own, so the CPU window and the loops counted match
 // (the qps process's start, while its threads connect, costs the server
 // nothing).
+import { execFileSync } from 'node:child_process';
 import { loadSampleRoutes } from '../test-support/db.js';
 import { mysqlSection } from '../test-support/daemon-process.js';
 import { freePortRange } from '../test-support/ports.js';
+import { REPO_ROOT } from '../test-support/repo-paths.js';
 import { machine, parseBenchArgs, printTable } from './bench-common.js';
 import { startDaemon, type DaemonProcess } from './daemon-harness.js';
 import { benchDatabase, startDnsProcess } from './dns-harness.js';
@@ -44,7 +46,12 @@ interface Idle {
 }
 
 type Side = 'floor' | 'agent';
-const ENTRY: Record<Side, string> = { floor: 'bench/agent-echo-server.ts', agent: 'packages/agent/src/main.ts' };
+/**
+ * The agent runs from the build, as run_lars.sh runs it (the benchmark builds
+ * first): from the sources through tsx it carries a loader thread per thread
+ * and the compiler's heap, about 100 MiB of RSS a deployment never has.
+ */
+const ENTRY: Record<Side, string> = { floor: 'bench/agent-echo-server.ts', agent: 'packages/agent/dist/main.js' };
 
 /**
  * Whichever side currently holds the three UDP ports: the floor and the agent
@@ -120,6 +127,7 @@ function owned<T>(starting: Promise<T>, close: (resource: T) => Promise<void>): 
 }
 
 try {
+  execFileSync('pnpm', ['build'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const db = await owned(benchDatabase(), (d) => d.drop());
   await loadSampleRoutes(db);
   const [dns, reporter] = await Promise.all([

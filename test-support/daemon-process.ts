@@ -32,12 +32,18 @@ function inheritedEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Starts `entry` (relative to the repo root) with a config file holding `conf`, and `env` added to the environment. */
+/**
+ * Starts `entry` (relative to the repo root) with a config file holding
+ * `conf`, and `env` added to the environment: a TypeScript entry
+ * (`src/main.ts`) through tsx, a built one (`dist/main.js`) with plain node,
+ * as run_lars.sh runs it.
+ */
 export function startDaemonProcess(entry: string, conf: string, env: Record<string, string> = {}): DaemonProcess {
   const dir = mkdtempSync(join(tmpdir(), 'lars-daemon-'));
   const file = join(dir, 'daemon.conf');
   writeFileSync(file, conf);
-  const child = spawn(process.execPath, [...SOURCE_NODE_ARGS, entry, file], {
+  const nodeArgs = entry.endsWith('.ts') ? SOURCE_NODE_ARGS : [];
+  const child = spawn(process.execPath, [...nodeArgs, entry, file], {
     cwd: REPO_ROOT,
     env: { ...inheritedEnv(), LARS_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

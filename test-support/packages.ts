@@ -16,7 +16,7 @@ export async function packWorkspace(dest: string): Promise<Tarballs> {
   const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'scripts/pack.mjs'), dest], { cwd: REPO_ROOT });
   const files = stdout.trim().split('\n');
   // Named by the file's own name: the directory may hold `lars-` and a digit too (mkdtemp's `lars-install-4pH4wy`).
-  return new Map(files.map((f) => [`@lars/${/^lars-([a-z]+)-\d/.exec(basename(f))![1]}`, f]));
+  return new Map(files.map((f) => [`@lars/${/^lars-([a-z-]+)-\d/.exec(basename(f))![1]}`, f]));
 }
 
 /** The tarball of `name`; a name packWorkspace did not pack is an error, never an `undefined` npm would look up. */

@@ -41,6 +41,9 @@ export const HEALTH_METRICS = {
 
 const DEFAULTS = { defaultMetrics: true } as const;
 
+/** prom-client's event-loop lag sampling period, ms (its default is 10). */
+const EVENT_LOOP_PRECISION_MS = 100;
+
 /**
  * prom-client default metrics that promtool rejects (gauges named `_total`).
  * Their per-type series (`nodejs_active_handles{type}`, ...) stay and sum to the same.
@@ -92,7 +95,10 @@ export class DaemonMetrics<L extends MetricList> {
     this.collect = options.collect;
     this.registry = new Registry();
     if (options.defaultMetrics ?? DEFAULTS.defaultMetrics) {
-      collectDefaultMetrics({ register: this.registry });
+      // The event-loop lag histogram samples with a libuv timer at this
+      // resolution: prom-client's 10 ms wakes an idle daemon 100 times a
+      // second; at 100 ms lag is still seen (a stall longer than that shows).
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_PRECISION_MS });
       for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
     }
     new Gauge({
