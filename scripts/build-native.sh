@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the @lars/udp-native addon from source (node-gyp, against the Node
-# headers in /usr/include/node: nothing is downloaded) into
+# Builds the @lars/udp-native addon from source (node-gyp, against the
+# headers of the node on PATH, <prefix>/include/node: nothing is downloaded;
+# the package's install-native.mjs passes them as --nodedir) into
 # packages/udp-native/build/Release/udp_batch.node, and prints how long it
 # took. Without a C toolchain it skips with a message and exits 0, since the
 # package then reports LARS_NATIVE_UNAVAILABLE and callers fall back to
@@ -16,8 +17,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "build-native: skipped @lars/udp-native, missing: ${missing[*]}" >&2
   exit 0
 fi
-if [ ! -f /usr/include/node/node_api.h ]; then
-  echo "build-native: no Node headers in /usr/include/node (node_api.h); node-gyp must not download them" >&2
+nodedir=$(node -p 'require("node:path").resolve(process.execPath, "../..")')
+if [ ! -f "$nodedir/include/node/node_api.h" ]; then
+  echo "build-native: no Node headers in $nodedir/include/node (node_api.h); node-gyp must not download them" >&2
   exit 1
 fi
 if [ ! -x node_modules/.bin/node-gyp ]; then
