@@ -34,7 +34,8 @@ summary() {
       for (const f of process.argv.slice(1)) {
         const r = JSON.parse(require("node:fs").readFileSync(f, "utf8"));
         passed += r.numPassedTests; failed += r.numFailedTests;
-        skipped += r.numPendingTests + r.numTodoTests; files += r.numFailedTestSuites;
+        skipped += r.numPendingTests + r.numTodoTests;
+        files += r.testResults.filter((t) => t.status === "failed").length;
       }
       // A file whose hooks failed counts its tests as skipped, not failed: say both.
       console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped; ${files} test files failed`);' "$RESULTS"/*.json
