@@ -1,5 +1,6 @@
 import { getSystemErrorName } from 'node:util';
-import { BatchUdpError, BatchUdpErrorCode, checkUdpOption } from './errors.js';
+import { checkOption } from '@lars/wire';
+import { BatchUdpError, BatchUdpErrorCode } from './errors.js';
 import { ipv4ToU32 } from './ipv4.js';
 import { loadUdpNative, udpNativeLoadError } from './native-binding.js';
 import type { NativeSocket, NativeStats, UdpNativeBinding } from './native-binding.js';
@@ -66,18 +67,18 @@ function isByteSize(v: number): boolean {
 }
 
 function checkOptions(o: BatchUdpSocketOptions): void {
-  checkUdpOption(isCount(o.slotBytes, MAX_SLOT_BYTES), 'slotBytes', `must be an integer in 1..${MAX_SLOT_BYTES}`);
-  checkUdpOption(isCount(o.recvSlots, MAX_SLOTS), 'recvSlots', `must be an integer in 1..${MAX_SLOTS}`);
-  checkUdpOption(isCount(o.sendSlots, MAX_SLOTS), 'sendSlots', `must be an integer in 1..${MAX_SLOTS}`);
-  checkUdpOption(isCount(o.maxBatchesPerWakeup, MAX_SLOTS), 'maxBatchesPerWakeup', `must be in 1..${MAX_SLOTS}`);
-  checkUdpOption(isByteSize(o.receiveBufferBytes), 'receiveBufferBytes', 'must be a non-negative integer');
-  checkUdpOption(isByteSize(o.sendBufferBytes), 'sendBufferBytes', 'must be a non-negative integer');
+  checkOption(isCount(o.slotBytes, MAX_SLOT_BYTES), 'slotBytes', `must be an integer in 1..${MAX_SLOT_BYTES}`);
+  checkOption(isCount(o.recvSlots, MAX_SLOTS), 'recvSlots', `must be an integer in 1..${MAX_SLOTS}`);
+  checkOption(isCount(o.sendSlots, MAX_SLOTS), 'sendSlots', `must be an integer in 1..${MAX_SLOTS}`);
+  checkOption(isCount(o.maxBatchesPerWakeup, MAX_SLOTS), 'maxBatchesPerWakeup', `must be in 1..${MAX_SLOTS}`);
+  checkOption(isByteSize(o.receiveBufferBytes), 'receiveBufferBytes', 'must be a non-negative integer');
+  checkOption(isByteSize(o.sendBufferBytes), 'sendBufferBytes', 'must be a non-negative integer');
   for (const [name, buffer, slots] of [
     ['recvBuffer', o.recvBuffer, o.recvSlots],
     ['sendBuffer', o.sendBuffer, o.sendSlots],
   ] as const) {
     const need = slots * o.slotBytes;
-    checkUdpOption(buffer === undefined || buffer.byteLength >= need, name, `needs at least ${need} bytes`);
+    checkOption(buffer === undefined || buffer.byteLength >= need, name, `needs at least ${need} bytes`);
   }
 }
 
@@ -88,7 +89,7 @@ function isPort(port: number): boolean {
 /** A host-order IPv4 address from a dotted string or the number itself (as the metadata holds it). */
 function toIp(address: string | number): number {
   if (typeof address === 'string') return ipv4ToU32(address);
-  checkUdpOption(Number.isInteger(address) && address >= 0 && address <= 0xffffffff, 'address', 'not a u32');
+  checkOption(Number.isInteger(address) && address >= 0 && address <= 0xffffffff, 'address', 'not a u32');
   return address;
 }
 
@@ -150,8 +151,8 @@ export class BatchUdpSocket {
    */
   bind(address = '127.0.0.1', port = 0): number {
     this.checkOpen();
-    checkUdpOption(this.port === undefined, 'bind', 'the socket is already bound');
-    checkUdpOption(isPort(port), 'port', `${port} is not in 0..65535`);
+    checkOption(this.port === undefined, 'bind', 'the socket is already bound');
+    checkOption(isPort(port), 'port', `${port} is not in 0..65535`);
     const o = this.options;
     const result = this.native.bind(
       ipv4ToU32(address),
@@ -219,9 +220,9 @@ export class BatchUdpSocket {
   /** Addresses send slot i: `length` bytes of it go to `address`:`port` at the next flush(). */
   setOutgoing(i: number, length: number, address: string | number, port: number): void {
     const { slotBytes, sendSlots } = this.options;
-    checkUdpOption(Number.isInteger(i) && i >= 0 && i < sendSlots, 'slot', `${i} is not in 0..${sendSlots - 1}`);
-    checkUdpOption(Number.isInteger(length) && length >= 0 && length <= slotBytes, 'length', `${length} > slotBytes`);
-    checkUdpOption(isPort(port), 'port', `${port} is not in 0..65535`);
+    checkOption(Number.isInteger(i) && i >= 0 && i < sendSlots, 'slot', `${i} is not in 0..${sendSlots - 1}`);
+    checkOption(Number.isInteger(length) && length >= 0 && length <= slotBytes, 'length', `${length} > slotBytes`);
+    checkOption(isPort(port), 'port', `${port} is not in 0..65535`);
     const at = i * this.binding.META_WORDS;
     this.sendMeta[at + this.binding.META_LENGTH] = length;
     this.sendMeta[at + this.binding.META_ADDRESS] = toIp(address);
@@ -247,8 +248,8 @@ export class BatchUdpSocket {
   flush(k: number, first = 0): number {
     this.checkBound();
     const { sendSlots } = this.options;
-    checkUdpOption(Number.isInteger(k) && k >= 0, 'k', `${k} is not a count`);
-    checkUdpOption(Number.isInteger(first) && first >= 0 && first + k <= sendSlots, 'first', 'first + k > sendSlots');
+    checkOption(Number.isInteger(k) && k >= 0, 'k', `${k} is not a count`);
+    checkOption(Number.isInteger(first) && first >= 0 && first + k <= sendSlots, 'first', 'first + k > sendSlots');
     let sent: number;
     try {
       sent = this.native.flush(k, first);
@@ -265,7 +266,7 @@ export class BatchUdpSocket {
    */
   send(data: Uint8Array, address: string | number, port: number): boolean {
     this.checkBound();
-    checkUdpOption(isPort(port), 'port', `${port} is not in 0..65535`);
+    checkOption(isPort(port), 'port', `${port} is not in 0..65535`);
     const result = this.native.send(data, toIp(address), port);
     if (result > 0) return true;
     if (result === 0) return false;

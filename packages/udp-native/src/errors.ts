@@ -1,16 +1,9 @@
-import { ErrorCode } from '@lars/wire';
+import { ErrorCode, LarsError } from '@lars/wire';
 
-/**
- * The stable codes of the errors @lars/udp-native throws. Codes that mean the
- * same as one of @lars/wire's registry are taken from it; the two this
- * package adds are its own until the native transport is wired into the
- * agent, when they belong in that registry too.
- */
+/** The codes @lars/udp-native throws: a subset of the one registry (@lars/wire's ErrorCode). */
 export const BatchUdpErrorCode = {
-  /** The addon could not be loaded: not Linux, not built, or built for another Node ABI (the message says which). */
-  NATIVE_UNAVAILABLE: 'LARS_NATIVE_UNAVAILABLE',
-  /** socket(2), setsockopt(2) or bind(2) failed; `errno` names why (EADDRINUSE, EACCES, ...). */
-  BIND_FAILED: 'LARS_BIND_FAILED',
+  NATIVE_UNAVAILABLE: ErrorCode.NATIVE_UNAVAILABLE,
+  BIND_FAILED: ErrorCode.BIND_FAILED,
   BAD_OPTION: ErrorCode.BAD_OPTION,
   CLOSED: ErrorCode.CLOSED,
   /** flush() or send() before bind(). */
@@ -20,21 +13,14 @@ export const BatchUdpErrorCode = {
 } as const;
 export type BatchUdpErrorCode = (typeof BatchUdpErrorCode)[keyof typeof BatchUdpErrorCode];
 
-/** What @lars/udp-native throws: callers switch on `code`, and on `errno` for system call failures. */
-export class BatchUdpError extends Error {
-  readonly code: BatchUdpErrorCode;
+/** A LarsError that may carry the failed system call's `errno`: callers switch on `code`, then on `errno`. */
+export class BatchUdpError extends LarsError {
   /** The system error name (`EADDRINUSE`) when a system call failed. */
   readonly errno: string | undefined;
 
   constructor(code: BatchUdpErrorCode, message: string, options?: { cause?: unknown; errno?: string }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'BatchUdpError';
-    this.code = code;
     this.errno = options?.errno;
   }
-}
-
-/** Throws BAD_OPTION naming the option when `ok` is false. */
-export function checkUdpOption(ok: boolean, name: string, why: string): void {
-  if (!ok) throw new BatchUdpError(BatchUdpErrorCode.BAD_OPTION, `invalid option ${name}: ${why}`);
 }

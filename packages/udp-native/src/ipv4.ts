@@ -1,9 +1,9 @@
 import { isIPv4 } from 'node:net';
-import { checkUdpOption } from './errors.js';
+import { checkOption } from '@lars/wire';
 
 /** `127.0.0.1` -> 0x7f000001: the host-order form the metadata words hold. */
 export function ipv4ToU32(address: string): number {
-  checkUdpOption(isIPv4(address), 'address', `${JSON.stringify(address)} is not an IPv4 address`);
+  checkOption(isIPv4(address), 'address', `${JSON.stringify(address)} is not an IPv4 address`);
   const [a, b, c, d] = address.split('.').map(Number);
   return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 }

@@ -33,6 +33,10 @@ export const ErrorCode = {
    * settled at once instead of waiting out its retries.
    */
   AGENT_UNREACHABLE: 'LARS_AGENT_UNREACHABLE',
+  /** The native UDP addon (@lars/udp-native) could not be loaded: not Linux, not built, or built for another Node ABI. */
+  NATIVE_UNAVAILABLE: 'LARS_NATIVE_UNAVAILABLE',
+  /** socket(2), setsockopt(2) or bind(2) failed; the error's `errno` names why (EADDRINUSE, EACCES, ...). */
+  BIND_FAILED: 'LARS_BIND_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
