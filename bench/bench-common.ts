@@ -52,3 +52,13 @@ export function percentile(sample: ArrayLike<number>, p: number): number {
   const sorted = Float64Array.from(sample).sort();
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
+
+/**
+ * A clock every process of the machine shares: CLOCK_MONOTONIC (what
+ * process.hrtime reads, and a C client's clock_gettime), ms with sub-ms
+ * precision. Not performance.timeOrigin + performance.now(): timeOrigin is
+ * each process's wall clock at start, which drifts from the monotonic one.
+ */
+export function sharedClock(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}

@@ -52,9 +52,7 @@ export async function startDaemon(
   return {
     port,
     stats,
-    rss: () =>
-      Number(spawnSync('ps', ['-o', 'rss=', '-p', String(daemon.child.pid)], { encoding: 'utf8' }).stdout.trim()) *
-      1024,
+    rss: () => processRssBytes(daemon.child.pid ?? 0),
     cpuSeconds: () => processCpuSeconds(daemon.child.pid ?? 0),
     async stop() {
       await daemon.stop('SIGTERM');
@@ -71,4 +69,10 @@ export function processCpuSeconds(pid: number): number {
   // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Resident set size of process `pid`, bytes (VmRSS of /proc/PID/status). */
+export function processRssBytes(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? 0 : Number(m[1]) * 1024;
 }

@@ -5,6 +5,7 @@
 // of them, with nothing else: no framing of input, no subscriptions, no
 // MySQL. It reports the shared-clock time just before the first write.
 import { createServer, type Socket } from 'node:net';
+import { sharedClock } from './bench-common.js';
 
 /** Parent -> floor. */
 export type FloorCommand = { type: 'frame'; hex: string } | { type: 'push'; round: number } | { type: 'count' };
@@ -14,9 +15,6 @@ export type FloorReport =
   | { type: 'listening'; port: number }
   | { type: 'pushed'; round: number; t0: number }
   | { type: 'count'; n: number };
-
-/** The clock the bench's processes share (dns-fanout.ts): CLOCK_MONOTONIC, ms, sub-ms precision. */
-const sharedClock = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 const sockets = new Set<Socket>();
 let frame: Buffer = Buffer.alloc(0);

@@ -17,7 +17,7 @@
 // Also the DNS's RSS before the connections and with N subscribed, and so
 // per 1,000 subscribed connections.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,8 @@ import { encodeBody, MessageId } from '@lars/proto';
 import { changeRoutes } from '@lars/store';
 import { encodeFrame } from '@lars/wire';
 import { SOURCE_NODE_ARGS } from '../test-support/source-node.js';
-import { machine, parseBenchArgs, percentile, printTable } from './bench-common.js';
+import { machine, parseBenchArgs, percentile, printTable, sharedClock } from './bench-common.js';
+import { processRssBytes } from './daemon-harness.js';
 import type { FloorCommand, FloorReport } from './dns-fanout-floor.js';
 import { benchDatabase, startDnsProcess } from './dns-harness.js';
 
@@ -108,8 +109,6 @@ function startClient(): ChildProcess {
   });
 }
 
-/** The clock shared with the client (CLOCK_MONOTONIC) and the floor. */
-const sharedClock = (): number => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Every process opens up to max(SIZES) sockets: the DNS inherits this process's soft limit, the others raise theirs to the hard one. */
@@ -133,12 +132,6 @@ function forkBench(entry: string): ChildProcess {
     ['-c', 'ulimit -Sn "$(ulimit -Hn)" && exec "$0" "$@"', process.execPath, ...SOURCE_NODE_ARGS, entry],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
-}
-
-/** Resident set size of a process, bytes (VmRSS). */
-function rssOf(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m === null ? 0 : Number(m[1]) * 1024;
 }
 
 /** The IPC side of a forked process: reports are queued until someone waits for them; an `error` report or an exit fails every wait. */
@@ -319,7 +312,7 @@ async function measureFloor(n: number, frameHex: string): Promise<Side> {
     const { port } = await floor.next('listening', OPEN_TIMEOUT_MS);
     const pid = floor.child.pid ?? 0;
     await sleep(1000);
-    const rssBefore = rssOf(pid);
+    const rssBefore = processRssBytes(pid);
     client.send({ type: 'open', port, n, sources: SOURCES, subscribe: null });
     const opened = await client.next('opened', OPEN_TIMEOUT_MS);
     if (opened.n !== n) throw new Error(`${opened.n} of ${n} connections opened to the floor`);
@@ -329,7 +322,7 @@ async function measureFloor(n: number, frameHex: string): Promise<Side> {
       await sleep(20);
     }
     await sleep(1000);
-    const rssAfter = rssOf(pid);
+    const rssAfter = processRssBytes(pid);
     floor.send({ type: 'frame', hex: frameHex });
     const last: number[] = [];
     const first: number[] = [];
