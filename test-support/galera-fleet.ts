@@ -17,24 +17,36 @@ export function galeraMysqlSection(cluster: GaleraCluster, nodes: readonly Galer
   return `[mysql]\ndb_hosts = ${hosts}\ndb_user = ${cluster.user}\ndb_passwd = ${cluster.password}\ndb_name = ${cluster.database}\n`;
 }
 
-/** A DNS daemon (packages/dns/src/main.ts) on `port`, resolved once it serves. */
-export async function startFleetDns(cluster: GaleraCluster, port: number): Promise<DaemonProcess> {
-  const dns = startDaemonProcess(
-    'packages/dns/src/main.ts',
-    `[reactor]\nip = 127.0.0.1\nport = ${port}\n${galeraMysqlSection(cluster)}[dns]\ncheck_interval = 0.2\n[stats]\nport = 0\n`,
+/** A daemon of the fleet on `port` with `[mysql]` naming every node and its own `section`, resolved once it prints `ready`. */
+async function startFleetDaemon(
+  cluster: GaleraCluster,
+  entry: string,
+  port: number,
+  section: string,
+  ready: string,
+): Promise<DaemonProcess> {
+  const daemon = startDaemonProcess(
+    entry,
+    `[reactor]\nip = 127.0.0.1\nport = ${port}\n${galeraMysqlSection(cluster)}${section}[stats]\nport = 0\n`,
   );
-  await dns.waitForOutput('DNS serving');
-  return dns;
+  await daemon.waitForOutput(ready);
+  return daemon;
+}
+
+/** A DNS daemon (packages/dns/src/main.ts) on `port`, resolved once it serves. */
+export function startFleetDns(cluster: GaleraCluster, port: number): Promise<DaemonProcess> {
+  return startFleetDaemon(cluster, 'packages/dns/src/main.ts', port, '[dns]\ncheck_interval = 0.2\n', 'DNS serving');
 }
 
 /** A reporter daemon (packages/reporter/src/main.ts) on `port`, resolved once it serves. */
-export async function startFleetReporter(cluster: GaleraCluster, port: number): Promise<DaemonProcess> {
-  const reporter = startDaemonProcess(
+export function startFleetReporter(cluster: GaleraCluster, port: number): Promise<DaemonProcess> {
+  return startFleetDaemon(
+    cluster,
     'packages/reporter/src/main.ts',
-    `[reactor]\nip = 127.0.0.1\nport = ${port}\n${galeraMysqlSection(cluster)}[reporter]\ndb_thread_cnt = 2\n[stats]\nport = 0\n`,
+    port,
+    '[reporter]\ndb_thread_cnt = 2\n',
+    'reporter serving',
   );
-  await reporter.waitForOutput('reporter serving');
-  return reporter;
 }
 
 /** kill -9 of a daemon process; resolves once it is gone. */
