@@ -49,7 +49,7 @@ function makeCore(side: Side): AgentCore {
   });
   core.getHost({ seq: 0, ...KEY }, noop);
   const host = Array.from({ length: HOSTS }, (_, i) => ({ ip: 167772161 + i, port: 8000 + i }));
-  core.onMainRecord(routeRecord(encodeBody(MessageId.GetRouteResponse, { ...KEY, host })));
+  core.onMainRecord(routeRecord(core.index, encodeBody(MessageId.GetRouteResponse, { ...KEY, host })));
   return core;
 }
 

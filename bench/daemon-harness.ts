@@ -8,6 +8,8 @@ import { freePort } from '../test-support/ports.js';
 export interface DaemonProcess {
   /** The daemon's `[reactor] port` (0 for a daemon without one: StartDaemonOptions.reactor). */
   port: number;
+  /** The daemon's process id. */
+  pid: number;
   stats(): Promise<Record<string, number>>;
   /** Resident set size of the daemon process, bytes. */
   rss(): number;
@@ -51,6 +53,7 @@ export async function startDaemon(
   }
   return {
     port,
+    pid: daemon.child.pid ?? 0,
     stats,
     rss: () => processRssBytes(daemon.child.pid ?? 0),
     cpuSeconds: () => processCpuSeconds(daemon.child.pid ?? 0),

@@ -15,11 +15,13 @@ import {
   stringRule,
   type TcpAddress,
 } from '@lars/reactor';
-import { parseIpv4 } from '@lars/proto';
+import { AGENT_PORTS, parseIpv4 } from '@lars/proto';
 import { MAX_FRAME_BYTES } from '@lars/wire';
-import type { AgentOptions } from './agent.js';
+import { AgentTransport, type AgentOptions } from './agent.js';
 import { LOAD_BALANCE_RULES } from './load-balance-config.js';
 import { DEFAULT_DNS_ADDRESS, DEFAULT_REPORTER_ADDRESS } from './peer-defaults.js';
+
+const TRANSPORTS: readonly string[] = Object.values(AgentTransport);
 
 // The shared rule lists set fields AgentOptions must have (HasFields, checked per list).
 const shared = sharedRules<AgentOptions>();
@@ -73,6 +75,8 @@ export const AGENT_CONFIG: ConfigSchema<AgentOptions> = {
     hostRule('agent', 'ip', 'host'),
     // The three UDP ports are base_port, +1, +2; 0: any free ports.
     integerRule('agent', 'base_port', 'basePort', 0, 65533),
+    stringRule('agent', 'transport', 'transport', 'auto, native or dgram', (v) => TRANSPORTS.includes(v)),
+    integerRule('agent', 'threads', 'threads', 1, AGENT_PORTS),
     ...shared(STATS_RULES, true),
   ],
   // The reporter daemon's `[reporter]` keys, so one shell's LARS_REPORTER_* can set both.

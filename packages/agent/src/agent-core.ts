@@ -11,7 +11,7 @@ import {
 import type { SharedCounters, SharedHistogram } from '@lars/reactor';
 import { checkOption, MAX_UDP_BODY_BYTES, type MessageRouter, type SendOutcome, type UdpStats } from '@lars/wire';
 import { publishWorkerCounters, type AgentCoreCounters, type WorkerCounter } from './agent-counters.js';
-import { keyedRecord, ToMain, ToWorker } from './agent-protocol.js';
+import { keyedRecord, ROUTE_BODY_OFFSET, ToMain, ToWorker } from './agent-protocol.js';
 import type { LoadBalanceConfig } from './load-balance-config.js';
 import { RouteBook } from './route-book.js';
 import type { RouteBudget } from './route-budget.js';
@@ -214,7 +214,7 @@ export class AgentCore {
   /** A record from the main thread (agent-protocol.ts ToWorker): a route reply or push, or the DNS connected. */
   onMainRecord(record: Uint8Array): void {
     if (record[0] === ToWorker.ROUTE) {
-      const res = decodeBody(MessageId.GetRouteResponse, record.subarray(1));
+      const res = decodeBody(MessageId.GetRouteResponse, record.subarray(ROUTE_BODY_OFFSET));
       this.book.onRouteResponse(res.modid, res.cmdid, res.host as Array<{ ip: number; port: number }>, this.now());
     } else if (record[0] === ToWorker.DNS_CONNECTED) {
       this.book.onDnsConnected(this.now());

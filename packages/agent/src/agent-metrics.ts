@@ -116,7 +116,18 @@ export const AGENT_METRICS = defineMetrics({
     type: 'counter',
     help: 'Report snapshots given up unconfirmed, all reporters: overflow past reportQueueBytes plus those left waiting at close.',
   },
-  workersAlive: { name: 'workers_alive', type: 'gauge', help: 'UDP worker threads running (3 when healthy).' },
+  workersAlive: {
+    name: 'workers_alive',
+    type: 'gauge',
+    help: 'UDP worker threads running (workerThreads when healthy).',
+  },
+  workerThreads: { name: 'worker_threads', type: 'gauge', help: 'UDP worker threads configured ([agent] threads).' },
+  transport: {
+    name: 'transport',
+    type: 'gauge',
+    label: 'transport',
+    help: 'Always 1, labelled with the UDP transport the workers use: native (recvmmsg/sendmmsg) or dgram.',
+  },
   dnsLinkUp: {
     name: 'dns_link_up',
     type: 'gauge',

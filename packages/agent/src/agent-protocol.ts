@@ -1,11 +1,13 @@
 import type { HeartbeatSlot } from '@lars/reactor';
+import type { UdpTransportKind } from '@lars/wire';
 
 /**
  * Records between the agent's main thread and its UDP workers, through the
  * thread pool's SharedArrayBuffer queues. First byte: the record type.
  *
  * main -> worker
- *   ROUTE          [1][GetRouteResponse body]   a DNS reply or push, to the worker owning its key
+ *   ROUTE          [1][port u8][GetRouteResponse body]  a DNS reply or push, to the worker owning its
+ *                                               key; `port` (agentPortIndex of the key) picks the core
  *   DNS_CONNECTED  [2]                          broadcast: re-subscribe every tracked key (main paces the pulls)
  *   STOP_HEARTBEAT [3]                          test hook: the worker stops beating (/healthz turns 503)
  * worker -> main
@@ -18,10 +20,14 @@ export const ToMain = { PULL: 1, REPORT: 2 } as const;
 export const DNS_CONNECTED_RECORD = Uint8Array.of(ToWorker.DNS_CONNECTED);
 export const STOP_HEARTBEAT_RECORD = Uint8Array.of(ToWorker.STOP_HEARTBEAT);
 
-export function routeRecord(body: Uint8Array): Uint8Array {
-  const r = new Uint8Array(1 + body.length);
+/** Where a ROUTE record's body starts. */
+export const ROUTE_BODY_OFFSET = 2;
+
+export function routeRecord(port: number, body: Uint8Array): Uint8Array {
+  const r = new Uint8Array(ROUTE_BODY_OFFSET + body.length);
   r[0] = ToWorker.ROUTE;
-  r.set(body, 1);
+  r[1] = port;
+  r.set(body, ROUTE_BODY_OFFSET);
   return r;
 }
 
@@ -44,6 +50,10 @@ export function recordKey(record: Uint8Array): { modid: number; cmdid: number } 
 export interface AgentWorkerData {
   host: string;
   basePort: number;
+  /** Worker threads: worker t serves the ports p (0..2, offsets from basePort) with p % threads === t. */
+  threads: number;
+  /** The transport resolved on the main thread (never `auto`). */
+  transport: UdpTransportKind;
   /** LoadBalanceConfig (structured-cloned). */
   loadBalance: unknown;
   /** This machine's IPv4 as an unsigned number: ReportStatusRequest.caller. */
@@ -60,7 +70,7 @@ export interface AgentWorkerData {
   latencySampleEvery?: number;
   /** How often a worker copies its counters into `counters`, ms. */
   statsIntervalMs: number;
-  /** Where each worker beats (index = worker), on the main thread's HeartbeatBoard. */
+  /** Where each worker thread beats (index = thread), on the main thread's HeartbeatBoard. */
   heartbeats: HeartbeatSlot[];
   heartbeatIntervalMs: number;
 }

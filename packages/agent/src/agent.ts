@@ -22,7 +22,9 @@ import {
   silentLogger,
   siblingModule,
 } from '@lars/reactor';
-import { checkOption, LogThrottle, MessageRouter } from '@lars/wire';
+import { BatchUdpSocket } from '@lars/udp-native';
+import { checkOption, LogThrottle, MessageRouter, UdpTransportKind } from '@lars/wire';
+import type { ResourceLimits } from 'node:worker_threads';
 
 /** At most one warning line per reason in this many ms. */
 const WARN_INTERVAL_MS = 10_000;
@@ -50,7 +52,25 @@ import { LOAD_BALANCE_DEFAULTS, type LoadBalanceConfig } from './load-balance-co
 import { DEFAULT_DNS_ADDRESS, DEFAULT_REPORTER_ADDRESS, peerName } from './peer-defaults.js';
 import { DEFAULT_MAX_ROUTES, SharedRouteBudget } from './route-budget.js';
 
+/** `[agent] transport`: `auto` is native when the addon loads here, else dgram. */
+export const AgentTransport = { AUTO: 'auto', ...UdpTransportKind } as const;
+export type AgentTransport = (typeof AgentTransport)[keyof typeof AgentTransport];
+
 export interface AgentOptions {
+  /**
+   * How the UDP workers move datagrams ([agent] transport): `native`
+   * (@lars/udp-native, recvmmsg/sendmmsg in batches; an error at start when
+   * its addon does not load), `dgram` (node:dgram), or `auto` (the default:
+   * native when the addon loads, else dgram, logged at start).
+   */
+  transport?: AgentTransport;
+  /**
+   * UDP worker threads, 1..3 ([agent] threads): thread t serves the ports
+   * p (offsets 0..2) with p % threads === t; each port keeps its own keys.
+   */
+  threads?: number;
+  /** V8 heap limits of each worker thread; WORKER_RESOURCE_LIMITS by default. */
+  workerResourceLimits?: ResourceLimits;
   /** UDP bind address; loopback by default (the agent serves its own machine). */
   host?: string;
   /** The three UDP ports are basePort, basePort + 1, basePort + 2. */
@@ -114,13 +134,39 @@ const DEFAULTS = {
   backoff: { initialMs: 100, maxMs: 10_000, factor: 2, jitter: 0.3 },
   queueBytes: 4 * 1024 * 1024,
   statsIntervalMs: 250,
+  transport: AgentTransport.AUTO,
+  threads: 1,
 } as const;
+
+/**
+ * A worker's young generation (semi-spaces) is capped low: its garbage is
+ * short-lived (a decoded request, a reply), so a small nursery is collected
+ * as often but cheaply, and does not grow to V8's default of tens of MiB
+ * per thread of RSS.
+ */
+export const WORKER_RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 4 };
 
 const VERSION = readDaemonPackageInfo(new URL('../package.json', import.meta.url)).version;
 
-/** The threads /healthz reports: main, then one per UDP worker (index = port offset). */
-const THREADS = ['main', ...Array.from({ length: AGENT_PORTS }, (_, i) => `worker${i}`)] as const;
-type ThreadName = (typeof THREADS)[number];
+/** The threads /healthz reports: main, then one per UDP worker thread. */
+function threadNames(workers: number): string[] {
+  return ['main', ...Array.from({ length: workers }, (_, i) => `worker${i}`)];
+}
+
+/**
+ * The transport `requested` resolves to here: `auto` falls back to dgram
+ * (saying why in `fallback`) when the addon does not load; `native` then
+ * throws its NATIVE_UNAVAILABLE error.
+ */
+export function resolveTransport(
+  requested: AgentTransport,
+  loadError: Error | undefined = BatchUdpSocket.loadError(),
+): { kind: UdpTransportKind; fallback?: string } {
+  if (requested === AgentTransport.DGRAM) return { kind: UdpTransportKind.DGRAM };
+  if (loadError === undefined) return { kind: UdpTransportKind.NATIVE };
+  if (requested === AgentTransport.NATIVE) throw loadError;
+  return { kind: UdpTransportKind.DGRAM, fallback: loadError.message };
+}
 
 /** Agent.stats(): the `/stats` values with each worker counter summed over the workers. */
 export type AgentStats = Omit<MetricValues<typeof AGENT_METRICS>, WorkerStatsKey> & Record<WorkerStatsKey, number>;
@@ -150,6 +196,10 @@ export function localIpv4(): string {
 export class Agent {
   readonly basePort: number;
   readonly caller: string;
+  /** The transport the workers use (never `auto`). */
+  readonly transport: UdpTransportKind;
+  /** UDP worker threads. */
+  readonly threadCount: number;
   /** `/stats` and `/metrics` (AGENT_METRICS bound to this agent). */
   readonly metrics: DaemonMetrics<typeof AGENT_METRICS>;
   /** `/healthz`: main and every worker beat; `/readyz`: every worker runs and a DNS link is up. */
@@ -166,7 +216,8 @@ export class Agent {
   private readonly reporters: ReportLinks;
   private readonly workerCounters: SharedCounters<WorkerCounter>;
   private readonly latency: SharedHistogram;
-  private readonly threads: HeartbeatBoard<ThreadName>;
+  private readonly threads: HeartbeatBoard<string>;
+  private readonly transportFallback: string | undefined;
   private readonly mainBeat: Heartbeat;
   private readonly dnsAddresses: readonly TcpAddress[];
   /** Connections made per configured DNS address (the TcpClient counts them over all of them). */
@@ -194,6 +245,17 @@ export class Agent {
     if (options.getHostLatencySampleEvery !== undefined) {
       checkLatencySampleEvery(options.getHostLatencySampleEvery, 'getHostLatencySampleEvery');
     }
+    this.threadCount = options.threads ?? DEFAULTS.threads;
+    checkOption(
+      Number.isInteger(this.threadCount) && this.threadCount >= 1 && this.threadCount <= AGENT_PORTS,
+      'threads',
+      `must be 1..${AGENT_PORTS}`,
+    );
+    const requested = options.transport ?? DEFAULTS.transport;
+    checkOption(Object.values(AgentTransport).includes(requested), 'transport', 'must be auto, native or dgram');
+    const transport = resolveTransport(requested);
+    this.transport = transport.kind;
+    this.transportFallback = transport.fallback;
     this.caller = options.caller ?? localIpv4();
     const callerInt = ipToInt(this.caller);
     this.logger = (options.logger ?? silentLogger()).child({ component: 'agent' });
@@ -208,7 +270,7 @@ export class Agent {
     this.workerCounters = SharedCounters.create(AGENT_PORTS, WORKER_COUNTER_NAMES);
     this.latency = SharedHistogram.create(AGENT_PORTS);
     // Unset heartbeat values take thread-heartbeat.ts's defaults (1 s beats, dead after 10 s).
-    this.threads = new HeartbeatBoard(THREADS, { deadAfterMs: options.heartbeat?.deadAfterMs });
+    this.threads = new HeartbeatBoard(threadNames(this.threadCount), { deadAfterMs: options.heartbeat?.deadAfterMs });
     this.mainBeat = new Heartbeat(this.threads.slot('main'), options.heartbeat?.intervalMs);
     this.metrics = new DaemonMetrics(AGENT_METRICS, {
       daemon: 'agent',
@@ -223,6 +285,8 @@ export class Agent {
     const workerData: AgentWorkerData = {
       host: options.host ?? DEFAULTS.host,
       basePort: this.basePort,
+      threads: this.threadCount,
+      transport: this.transport,
       loadBalance,
       caller: callerInt,
       counters: this.workerCounters.buffer,
@@ -231,12 +295,13 @@ export class Agent {
       maxRoutes,
       latencySampleEvery: options.getHostLatencySampleEvery,
       statsIntervalMs: options.statsIntervalMs ?? DEFAULTS.statsIntervalMs,
-      heartbeats: Array.from({ length: AGENT_PORTS }, (_, i) => this.threads.slot(`worker${i}`)),
+      heartbeats: Array.from({ length: this.threadCount }, (_, i) => this.threads.slot(`worker${i}`)),
       heartbeatIntervalMs: this.mainBeat.intervalMs,
     };
     this.pool = new ThreadPool(siblingModule('agent-worker', import.meta.url), {
-      threads: AGENT_PORTS,
+      threads: this.threadCount,
       queueBytes: options.queueBytes ?? DEFAULTS.queueBytes,
+      resourceLimits: options.workerResourceLimits ?? WORKER_RESOURCE_LIMITS,
       fullPolicy: FullPolicy.REJECT,
       workerData,
       onMessage: this.onWorkerRecord,
@@ -284,7 +349,11 @@ export class Agent {
     this.dnsLink.connect();
     this.reporters.connect();
     const ports = Array.from({ length: AGENT_PORTS }, (_, i) => this.basePort + i);
-    this.logger.info({ ports, caller: this.caller }, 'agent serving');
+    const serving = { ports, caller: this.caller, transport: this.transport, threads: this.threadCount };
+    if (this.transportFallback !== undefined) {
+      this.logger.warn({ reason: this.transportFallback }, 'native UDP transport unavailable; using dgram');
+    }
+    this.logger.info(serving, 'agent serving');
     return { ports };
   }
 
@@ -326,6 +395,8 @@ export class Agent {
       dnsConnects: dns.connects,
       ...this.reporters.values(),
       workersAlive: pool.alive,
+      workerThreads: this.threadCount,
+      transport: { [this.transport]: 1 },
       dnsLinkUp: Object.fromEntries(this.dnsAddresses.map((a) => [peerName(a), peerName(a) === dnsPeer ? 1 : 0])),
       dnsLinkConnects: Object.fromEntries(this.dnsConnectsByPeer),
       getHostSeconds: Object.fromEntries(
@@ -346,7 +417,7 @@ export class Agent {
     const configured = this.dnsAddresses.map(peerName).join(', ');
     return healthReport(
       {
-        workers: { ok: alive === AGENT_PORTS, detail: `${alive} of ${AGENT_PORTS} workers running` },
+        workers: { ok: alive === this.threadCount, detail: `${alive} of ${this.threadCount} workers running` },
         dns: dns.connected
           ? { ok: true, detail: `DNS link up to ${peerName(this.dns.address)}` }
           : { ok: false, detail: `no DNS link up (configured: ${configured})` },
@@ -355,12 +426,12 @@ export class Agent {
     );
   }
 
-  /** Test hook (./internal stopWorkerHeartbeat): worker `index` stops beating; false if it has exited. */
+  /** Test hook (./internal stopWorkerHeartbeat): worker thread `index` stops beating; false if it has exited. */
   [STOP_WORKER_HEARTBEAT](index: number): boolean {
     return this.pool.sendTo(index, STOP_HEARTBEAT_RECORD);
   }
 
-  /** Each worker's counters (index = worker = port offset), as last published (every statsIntervalMs). */
+  /** Each port's counters (index = port offset), as last published (every statsIntervalMs). */
   workerStats(): Array<Record<WorkerCounter, number>> {
     return Array.from({ length: AGENT_PORTS }, (_, i) => workerCounterRow(this.workerCounters, i));
   }
@@ -398,6 +469,7 @@ export class Agent {
     }
     this.counters.routesIn++;
     this.dnsLink.answered(key.modid, key.cmdid);
-    if (!this.pool.sendTo(agentPortIndex(key.modid, key.cmdid), routeRecord(body))) this.counters.routesRefused++;
+    const port = agentPortIndex(key.modid, key.cmdid);
+    if (!this.pool.sendTo(port % this.threadCount, routeRecord(port, body))) this.counters.routesRefused++;
   };
 }

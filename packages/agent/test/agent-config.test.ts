@@ -54,6 +54,16 @@ describe('agentOptionsFromConfig', () => {
     expect(err.message).not.toContain('reportQueueBytes');
   });
 
+  it('reads [agent] transport and threads, and names the allowed values of a bad one', () => {
+    expect(options('[agent]\ntransport = dgram\nthreads = 3\n')).toEqual({ transport: 'dgram', threads: 3 });
+    expect(badConfigError(() => options('[agent]\ntransport = fast\n')).message).toBe(
+      `${FILE}: [agent] transport = fast is out of range: allowed auto, native or dgram`,
+    );
+    expect(badConfigError(() => options('[agent]\nthreads = 4\n')).message).toBe(
+      `${FILE}: [agent] threads = 4 is out of range: allowed an integer 1..3`,
+    );
+  });
+
   it("rejects a peer's port 0, in ip/port and in addrs", () => {
     expect(badConfigError(() => options('[dnsserver]\nport = 0\n')).message).toBe(
       `${FILE}: [dnsserver] port = 0 is out of range: allowed a port 1..65535`,

@@ -61,7 +61,7 @@ function make(index: number, options: Partial<AgentCoreOptions> = {}) {
 /** The main thread forwarding a DNS reply or push for (modid, cmdid) with hosts on `ports`. */
 function pushRoute(core: AgentCore, modid: number, cmdid: number, ...ports: number[]): void {
   const host = ports.map((port) => ({ ip: IP, port }));
-  core.onMainRecord(routeRecord(encodeBody(MessageId.GetRouteResponse, { modid, cmdid, host })));
+  core.onMainRecord(routeRecord(core.index, encodeBody(MessageId.GetRouteResponse, { modid, cmdid, host })));
 }
 
 /** A key that worker `index` owns, and one it does not. */
@@ -229,7 +229,7 @@ describe('AgentCore', () => {
     expect(lastHex()).toBe('0809100918092003');
     dispatch(MessageId.GetHostRequest, '080710011802');
     core.onMainRecord(
-      routeRecord(encodeBody(MessageId.GetRouteResponse, { ...OWNED, host: [{ ip: IP, port: 7777 }] })),
+      routeRecord(core.index, encodeBody(MessageId.GetRouteResponse, { ...OWNED, host: [{ ip: IP, port: 7777 }] })),
     );
     dispatch(MessageId.GetHostRequest, '080710011802');
     expect(lastHex()).toBe('0807100118022a0e08b183a085fcffffffff0110e13c');

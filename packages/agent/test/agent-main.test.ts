@@ -6,6 +6,7 @@ import { RetCode } from '@lars/proto';
 import { DnsServer } from '@lars/dns';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/db.js';
 import { startDaemonProcess } from '../../../test-support/daemon-process.js';
+import { AGENT_TRANSPORTS, transportStat } from '../../../test-support/agent-transports.js';
 import { freePort, freePortRange, REFUSED_PORT } from '../../../test-support/ports.js';
 import { until } from '../../../test-support/wait.js';
 import { AgentClient } from './agent-client.js';
@@ -35,36 +36,47 @@ afterAll(async () => {
 });
 
 describe('agent main (run_lars.sh lbagent)', () => {
-  it('runs from an original config file, serves get_host and /stats, and exits 0 on SIGTERM', async () => {
-    const basePort = await freePortRange(3);
-    const statsPort = await freePort();
-    const agent = startDaemonProcess('packages/agent/src/main.ts', ORIGINAL_CONF, {
-      LARS_DNSSERVER_PORT: String(dnsPort),
-      LARS_REPORTER_PORT: String(REFUSED_PORT), // nobody there: the agent must run anyway
-      LARS_AGENT_BASE_PORT: String(basePort),
-      LARS_STATS_PORT: String(statsPort),
-    });
-    const client = await AgentClient.open(basePort);
-    try {
-      await agent.waitForOutput('agent serving', 'stats endpoint listening');
-      await until(async () => (await client.getHost(3, 1)).ret === RetCode.SUCC, 'a host for 3/1');
-      expect((await client.getHost(3, 1)).host).toBe('10.3.3.3:3333');
-      const stats = (await (await fetch(`http://127.0.0.1:${statsPort}/stats`)).json()) as Record<string, unknown>;
-      expect(stats).toMatchObject({ dnsConnected: true, reportersConnected: 0, workersAlive: 3 });
-      // Worker counters reach /metrics when the worker next publishes them (every statsIntervalMs).
-      const metrics = async () => (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text();
-      await until(
-        async () => /^lars_agent_picks_succ_total\{worker="1"\} [1-9]/m.test(await metrics()),
-        'picks on /metrics',
-      );
-      // Workers running and a DNS link up: ready, though no reporter is there.
-      expect((await fetch(`http://127.0.0.1:${statsPort}/readyz`)).status).toBe(200);
-      expect(await agent.stop('SIGTERM')).toBe(0);
-    } finally {
-      await client.close();
-      await agent.stop('SIGKILL');
-    }
-  });
+  it.each(AGENT_TRANSPORTS)(
+    'runs from an original config file, serves get_host and /stats, and exits 0 on SIGTERM (%s transport)',
+    async (transport) => {
+      const basePort = await freePortRange(3);
+      const statsPort = await freePort();
+      const agent = startDaemonProcess('packages/agent/src/main.ts', ORIGINAL_CONF, {
+        LARS_AGENT_TRANSPORT: transport,
+        LARS_DNSSERVER_PORT: String(dnsPort),
+        LARS_REPORTER_PORT: String(REFUSED_PORT), // nobody there: the agent must run anyway
+        LARS_AGENT_BASE_PORT: String(basePort),
+        LARS_STATS_PORT: String(statsPort),
+      });
+      const client = await AgentClient.open(basePort);
+      try {
+        await agent.waitForOutput('agent serving', 'stats endpoint listening');
+        expect(agent.output()).toContain(`"transport":"${transport}"`);
+        await until(async () => (await client.getHost(3, 1)).ret === RetCode.SUCC, 'a host for 3/1');
+        expect((await client.getHost(3, 1)).host).toBe('10.3.3.3:3333');
+        const stats = (await (await fetch(`http://127.0.0.1:${statsPort}/stats`)).json()) as Record<string, unknown>;
+        expect(stats).toMatchObject({
+          dnsConnected: true,
+          reportersConnected: 0,
+          workersAlive: 1,
+          workerThreads: 1,
+          transport: transportStat(transport),
+        });
+        // Worker counters reach /metrics when the worker next publishes them (every statsIntervalMs).
+        const metrics = async () => (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text();
+        await until(
+          async () => /^lars_agent_picks_succ_total\{worker="1"\} [1-9]/m.test(await metrics()),
+          'picks on /metrics',
+        );
+        // Workers running and a DNS link up: ready, though no reporter is there.
+        expect((await fetch(`http://127.0.0.1:${statsPort}/readyz`)).status).toBe(200);
+        expect(await agent.stop('SIGTERM')).toBe(0);
+      } finally {
+        await client.close();
+        await agent.stop('SIGKILL');
+      }
+    },
+  );
 
   it('fails to start with a clear message when a UDP port is taken', async () => {
     const basePort = await freePortRange(3);

@@ -28,7 +28,9 @@ const health = async (path: '/healthz' | '/readyz') => {
 };
 
 beforeAll(async () => {
+  // Three worker threads (one per port): every thread has its own heartbeat and health check.
   await sys.start({
+    threads: 3,
     heartbeat: { intervalMs: 20, deadAfterMs: 1_000 },
     loadBalance: { reportIntervalMs: 50 },
   });

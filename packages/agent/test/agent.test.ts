@@ -2,19 +2,9 @@ import { createSocket } from 'node:dgram';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetCode } from '@lars/proto';
+import { AGENT_TRANSPORTS, transportStat } from '../../../test-support/agent-transports.js';
 import { until } from '../../../test-support/wait.js';
 import { AgentSystem } from './agent-system.js';
-
-// One system for the file; each test uses its own route keys.
-const sys = new AgentSystem();
-beforeAll(() =>
-  sys.start({
-    loadBalance: { overloadTimeoutMs: 1000, updateTimeoutMs: 3_600_000, reportIntervalMs: 100 },
-  }),
-);
-afterAll(() => sys.stop());
-
-const stats = () => sys.agent.stats() as Record<string, number>;
 
 /** Sends one raw datagram from a fresh socket (as an original C++ client would) and returns the reply's hex. */
 function exchange(port: number, hex: string): Promise<string> {
@@ -29,17 +19,34 @@ function exchange(port: number, hex: string): Promise<string> {
   }).finally(() => socket.close());
 }
 
-async function firstSucc(modid: number, cmdid: number): Promise<string> {
-  let host: string | undefined;
-  await until(async () => {
-    const a = await sys.client.getHost(modid, cmdid);
-    host = a.host;
-    return a.ret === RetCode.SUCC;
-  }, `a host for ${modid}/${cmdid}`);
-  return host!;
-}
+describe.each(AGENT_TRANSPORTS)('agent with the real DNS, reporter and MariaDB (%s transport)', (transport) => {
+  // One system per transport; each test uses its own route keys.
+  const sys = new AgentSystem();
+  beforeAll(() =>
+    sys.start({
+      transport,
+      loadBalance: { overloadTimeoutMs: 1000, updateTimeoutMs: 3_600_000, reportIntervalMs: 100 },
+    }),
+  );
+  afterAll(() => sys.stop());
 
-describe('agent with the real DNS, reporter and MariaDB', () => {
+  const stats = () => sys.agent.stats() as Record<string, number>;
+
+  async function firstSucc(modid: number, cmdid: number): Promise<string> {
+    let host: string | undefined;
+    await until(async () => {
+      const a = await sys.client.getHost(modid, cmdid);
+      host = a.host;
+      return a.ret === RetCode.SUCC;
+    }, `a host for ${modid}/${cmdid}`);
+    return host!;
+  }
+
+  it('runs on the transport it was given, and says so in /stats', () => {
+    expect(sys.agent.transport).toBe(transport);
+    expect(sys.agent.stats().transport).toEqual(transportStat(transport));
+  });
+
   it('answers NOEXIST for the first get_host of a new key, then hosts in round robin', async () => {
     await sys.addHosts(10, 1, '10.0.0.1:1', '10.0.0.2:2', '10.0.0.3:3');
     expect((await sys.client.getHost(10, 1)).ret).toBe(RetCode.NOEXIST);

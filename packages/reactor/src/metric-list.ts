@@ -4,10 +4,11 @@ import type { HistogramSnapshot } from './shared-histogram.js';
 /**
  * The one label a metric may carry. `worker` and `writer` are a daemon's own
  * threads (a small fixed set); `peer` is only for an agent's configured
- * outbound links. Nothing is labelled per inbound connection: that would grow
+ * outbound links; `transport` names the one transport in use (an info-style
+ * gauge). Nothing is labelled per inbound connection: that would grow
  * without bound.
  */
-export type MetricLabel = 'worker' | 'writer' | 'peer';
+export type MetricLabel = 'worker' | 'writer' | 'peer' | 'transport';
 
 /** Units a /stats value may keep, and what one of them is in the metric's base unit. */
 export const STATS_UNITS = { ms: 1e-3 } as const;
@@ -94,7 +95,7 @@ export type MetricValues<L extends MetricList> = { [K in CollectedKey<L>]: Colle
 const SNAKE_CASE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 /** Unit spellings that are not base units (use _seconds and _bytes). */
 const NON_BASE_UNIT = /_(ms|millis|milliseconds|us|ns|minutes|hours|kb|mb|kib|mib)(_|$)/;
-const LABELS: readonly MetricLabel[] = ['worker', 'writer', 'peer'];
+const LABELS: readonly MetricLabel[] = ['worker', 'writer', 'peer', 'transport'];
 
 function bad(key: string, why: string): never {
   throw new LarsError(ErrorCode.BAD_OPTION, `metric list entry ${key}: ${why}`);

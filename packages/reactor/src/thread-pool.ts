@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Worker } from 'node:worker_threads';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { checkOption, ErrorCode, LarsError } from '@lars/wire';
 import { HashRing } from './hash-ring.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -33,6 +33,8 @@ export interface ThreadPoolOptions {
   component?: string;
   /** A worker logs at most one line per this many ms about failing handlers (default 10000). */
   warnIntervalMs?: number;
+  /** V8 heap limits of every worker (worker_threads' resourceLimits); Node's defaults when absent. */
+  resourceLimits?: ResourceLimits;
 }
 
 const DEFAULTS = {
@@ -50,6 +52,7 @@ interface WorkerSpawn {
   warnIntervalMs: number;
   logger: Logger | undefined;
   component: string;
+  resourceLimits: ResourceLimits | undefined;
 }
 
 /** Records delivered per turn of the main event loop, per worker. */
@@ -145,6 +148,7 @@ export class ThreadPool {
       warnIntervalMs,
       logger: options.logger,
       component: options.component ?? entryName(entry),
+      resourceLimits: options.resourceLimits,
     };
     for (let i = 0; i < this.threads; i++) this.startWorker(spawn, i);
   }
@@ -254,6 +258,7 @@ export class ThreadPool {
       workerData,
       logger: spawn.logger,
       logBindings: { component: spawn.component, worker: index },
+      resourceLimits: spawn.resourceLimits,
     });
     this.workers.push(worker);
     this.alive.push(true);

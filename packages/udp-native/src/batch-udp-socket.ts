@@ -1,7 +1,6 @@
 import { getSystemErrorName } from 'node:util';
-import { checkOption } from '@lars/wire';
+import { checkOption, ipv4ToU32 } from '@lars/wire';
 import { BatchUdpError, BatchUdpErrorCode } from './errors.js';
-import { ipv4ToU32 } from './ipv4.js';
 import { loadUdpNative, udpNativeLoadError } from './native-binding.js';
 import type { NativeSocket, NativeStats, UdpNativeBinding } from './native-binding.js';
 

@@ -8,4 +8,6 @@ export { BatchUdpSocket, BATCH_UDP_SOCKET_DEFAULTS } from './batch-udp-socket.js
 export type { BatchUdpSocketOptions, BatchUdpStats, BatchHandler } from './batch-udp-socket.js';
 export { loadUdpNative, udpNativeLoadError, NATIVE_BINARY_PATH } from './native-binding.js';
 export type { UdpNativeBinding, NativeSocket, NativeStats } from './native-binding.js';
-export { ipv4ToU32, u32ToIpv4 } from './ipv4.js';
+export { ipv4ToU32, u32ToIpv4 } from '@lars/wire';
+export { NativeUdpTransport } from './native-udp-transport.js';
+export type { NativeUdpTransportOptions, NativeUdpTransportStats } from './native-udp-transport.js';

@@ -27,3 +27,6 @@ export type { UdpServerOptions } from './udp-server.js';
 export { UdpClient } from './udp-client.js';
 export type { UdpClientOptions } from './udp-client.js';
 export type { UdpStats, UdpEndpointOptions } from './udp-endpoint.js';
+export { DgramTransport, UdpTransportKind } from './udp-transport.js';
+export type { DgramTransportOptions, UdpPeerAddress, UdpTransport, UdpTransportSink } from './udp-transport.js';
+export { ipv4ToU32, u32ToIpv4 } from './ipv4.js';

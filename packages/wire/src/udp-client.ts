@@ -43,7 +43,7 @@ export class UdpClient extends UdpEndpoint {
 
   /** Binds an ephemeral local port and connects the socket to host:port. */
   connect(): Promise<void> {
-    return this.openWith((done) => this.socket.connect(this.port, this.host, done));
+    return this.openWith(this.transport.connect(this.host, this.port));
   }
 
   /** "host:port" of the server, for logs (the router reads it as `conn.peer`). */
@@ -53,7 +53,7 @@ export class UdpClient extends UdpEndpoint {
 
   /** The local port (after connect()). */
   get localPort(): number {
-    return this.socket.address().port;
+    return this.transport.localPort();
   }
 
   send<M extends MessageId>(msgid: M, message: MessageMap[M]): SendOutcome {

@@ -1,14 +1,15 @@
-import { createSocket } from 'node:dgram';
-import type { RemoteInfo, Socket } from 'node:dgram';
 import { encodeBody } from '@lars/proto';
 import type { MessageId, MessageMap } from '@lars/proto';
 import { checkOption } from './errors.js';
-import { DatagramError, HEADER_BYTES, MAX_UDP_BODY_BYTES, datagramError, encodeFrame } from './frame-codec.js';
+import { DatagramError, HEADER_BYTES, MAX_UDP_BODY_BYTES, datagramError } from './frame-codec.js';
+import { u32ToIpv4 } from './ipv4.js';
 import { LogThrottle } from './log-throttle.js';
 import { silentWireLogger } from './wire-logger.js';
 import type { WireLogger } from './wire-logger.js';
 import { DispatchOutcome } from './message-router.js';
 import { SendOutcome } from './send-outcome.js';
+import { DgramTransport } from './udp-transport.js';
+import type { UdpPeerAddress, UdpTransport, UdpTransportKind } from './udp-transport.js';
 
 /** Counters of a UdpServer or UdpClient (plain numbers). */
 export interface UdpStats {
@@ -35,7 +36,7 @@ export interface UdpStats {
 export interface UdpEndpointOptions {
   /** Largest body sent; never above MAX_UDP_BODY_BYTES. */
   maxBodyBytes?: number;
-  /** SO_RCVBUF / SO_SNDBUF, bytes; the OS default when absent. */
+  /** SO_RCVBUF / SO_SNDBUF of the default (dgram) transport, bytes; the OS default when absent. */
   recvBufferSize?: number;
   sendBufferSize?: number;
   logger?: WireLogger;
@@ -63,19 +64,22 @@ export interface UdpEndpointSetup {
   port: number;
   /** Set on every warning; a connected client names its one peer here. */
   peer?: string;
+  /** The socket underneath; a DgramTransport over the options' buffer sizes when absent. */
+  transport?: UdpTransport;
 }
 
 /**
- * The socket, counters, send path and close shared by UdpServer and
- * UdpClient: one frame per datagram. Malformed datagrams are counted and
- * dropped here; well-formed frames go to the subclass's `deliver`.
+ * The counters, send path and close shared by UdpServer and UdpClient, over
+ * a UdpTransport: one frame per datagram. Malformed datagrams are counted and
+ * dropped here, whatever the transport; well-formed frames go to the
+ * subclass's `deliver`.
  */
 export abstract class UdpEndpoint {
   readonly host: string;
   readonly port: number;
   readonly maxBodyBytes: number;
 
-  protected readonly socket: Socket;
+  protected readonly transport: UdpTransport;
   protected readonly logger: WireLogger;
   private readonly counters: UdpStats = newUdpStats();
   private readonly throttle: LogThrottle;
@@ -99,13 +103,15 @@ export abstract class UdpEndpoint {
     this.errorSink = options.onError;
     this.logger = (options.logger ?? silentWireLogger()).child({ component: setup.component });
     this.throttle = new LogThrottle(warnIntervalMs);
-    this.socket = createSocket({
-      type: 'udp4',
-      recvBufferSize: options.recvBufferSize,
-      sendBufferSize: options.sendBufferSize,
-    });
-    this.socket.on('message', this.onMessage);
-    this.socket.on('error', this.onError);
+    this.transport =
+      setup.transport ??
+      new DgramTransport({ recvBufferSize: options.recvBufferSize, sendBufferSize: options.sendBufferSize });
+    this.transport.attach({ datagram: this.onMessage, error: this.onError });
+  }
+
+  /** Which transport moves the datagrams. */
+  get transportKind(): UdpTransportKind {
+    return this.transport.kind;
   }
 
   stats(): UdpStats {
@@ -115,40 +121,26 @@ export abstract class UdpEndpoint {
   close(): Promise<void> {
     if (this.closePromise === null) {
       this.open = false;
-      this.closePromise = new Promise((resolve) => {
-        try {
-          this.socket.close(() => resolve());
-        } catch (err) {
-          // Already closed: nothing left to close. Anything else is a real failure.
-          if ((err as NodeJS.ErrnoException).code !== 'ERR_SOCKET_DGRAM_NOT_RUNNING') throw err;
-          resolve();
-        }
-      });
+      this.closePromise = this.transport.close();
     }
     return this.closePromise;
   }
 
   /** Handles one well-formed frame (`body` is a view into the datagram). */
-  protected abstract deliver(msgid: number, body: Buffer, rinfo: RemoteInfo): DispatchOutcome;
+  protected abstract deliver(msgid: number, body: Buffer, address: UdpPeerAddress, port: number): DispatchOutcome;
 
-  /** Runs bind or connect (`start` calls `done` when finished); an error before that rejects. */
-  protected openWith(start: (done: () => void) => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onOpenError = (err: Error): void => reject(err);
-      this.socket.once('error', onOpenError);
-      start(() => {
-        this.socket.off('error', onOpenError);
-        this.open = true;
-        resolve();
-      });
-    });
+  /** Awaits the transport's bind or connect; sends are accepted from then on. */
+  protected async openWith<T>(opening: Promise<T>): Promise<T> {
+    const result = await opening;
+    this.open = true;
+    return result;
   }
 
   /** Encodes and sends one frame; to `address:port`, or to the connected peer when `address` is absent. */
   protected sendMessage<M extends MessageId>(
     msgid: M,
     message: MessageMap[M],
-    address?: string,
+    address?: UdpPeerAddress,
     port = 0,
   ): SendOutcome {
     if (!this.open) return this.rejected();
@@ -156,7 +148,7 @@ export abstract class UdpEndpoint {
   }
 
   /** CLOSED before open or after close(); TOO_LARGE above maxBodyBytes; both counted. */
-  protected sendFrame(msgid: number, body: Uint8Array, address?: string, port = 0): SendOutcome {
+  protected sendFrame(msgid: number, body: Uint8Array, address?: UdpPeerAddress, port = 0): SendOutcome {
     if (!this.open) return this.rejected();
     if (body.length > this.maxBodyBytes) {
       this.counters.tooLarge++;
@@ -164,9 +156,7 @@ export abstract class UdpEndpoint {
       this.warn('too-large', fields, 'frame too large for a datagram, not sent');
       return SendOutcome.TOO_LARGE;
     }
-    // A connected socket must be sent to without an address (the kernel fixes the peer).
-    if (address === undefined) this.socket.send(encodeFrame(msgid, body), this.onSent);
-    else this.socket.send(encodeFrame(msgid, body), port, address, this.onSent);
+    this.transport.sendFrame(msgid, body, address, port);
     this.counters.framesOut++;
     return SendOutcome.SENT;
   }
@@ -181,33 +171,26 @@ export abstract class UdpEndpoint {
     return SendOutcome.CLOSED;
   }
 
-  private readonly onMessage = (msg: Buffer, rinfo: RemoteInfo): void => {
+  private readonly onMessage = (msg: Buffer, address: UdpPeerAddress, port: number): void => {
     const counters = this.counters;
     counters.datagramsIn++;
     const error = datagramError(msg);
     if (error !== null) {
       if (error === DatagramError.LENGTH_MISMATCH) counters.lengthMismatch++;
       else counters.badFrames++;
-      const peer = this.logPeer ?? `${rinfo.address}:${rinfo.port}`;
+      const peer = this.logPeer ?? `${typeof address === 'string' ? address : u32ToIpv4(address)}:${port}`;
       this.warn(error, { peer, bytes: msg.length }, 'malformed datagram dropped');
       return;
     }
     counters.framesIn++;
-    const outcome = this.deliver(msg.readInt32LE(0), msg.subarray(HEADER_BYTES), rinfo);
+    const outcome = this.deliver(msg.readInt32LE(0), msg.subarray(HEADER_BYTES), address, port);
     if (outcome === DispatchOutcome.HANDLED) return;
     if (outcome === DispatchOutcome.UNKNOWN_MSGID) counters.unknownMsgid++;
     else if (outcome === DispatchOutcome.BAD_BODY) counters.badBody++;
     else counters.handlerErrors++;
   };
 
-  private readonly onSent = (err: Error | null): void => {
-    if (err === null) return;
-    this.counters.sendErrors++;
-    this.warn('send-error', { err: err.message }, 'send failed');
-    this.surface(err);
-  };
-
-  private readonly onError = (err: Error): void => {
+  private readonly onError = (err: NodeJS.ErrnoException): void => {
     this.counters.sendErrors++;
     this.warn('socket-error', { err: err.message }, 'socket error');
     this.surface(err);

@@ -1,16 +1,23 @@
-import type { RemoteInfo } from 'node:dgram';
 import type { MessageId, MessageMap } from '@lars/proto';
 import { ErrorCode, LarsError, checkOption } from './errors.js';
+import { u32ToIpv4 } from './ipv4.js';
 import type { DispatchOutcome, MessageRouter } from './message-router.js';
 import type { SendOutcome } from './send-outcome.js';
 import { UdpEndpoint } from './udp-endpoint.js';
 import type { UdpEndpointOptions } from './udp-endpoint.js';
+import type { UdpPeerAddress, UdpTransport } from './udp-transport.js';
 
 export interface UdpServerOptions extends UdpEndpointOptions {
   /** Bind address; loopback by default (the agent serves its own machine). */
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /**
+   * The socket underneath: node:dgram by default (DgramTransport over
+   * recvBufferSize / sendBufferSize), or @lars/udp-native's batched one. The
+   * server owns it from here on and closes it.
+   */
+  transport?: UdpTransport;
 }
 
 const DEFAULTS = {
@@ -28,7 +35,7 @@ const DEFAULTS = {
  */
 export class UdpReplyTarget {
   private readonly server: UdpServer;
-  private addr = '';
+  private addr: UdpPeerAddress = '';
   private portNo = 0;
   /** True only while a handler runs. */
   private active = false;
@@ -37,9 +44,9 @@ export class UdpReplyTarget {
     this.server = server;
   }
 
-  /** Sender's address. */
+  /** Sender's address, dotted (made from the native transport's number only when asked). */
   get address(): string {
-    return this.addr;
+    return typeof this.addr === 'string' ? this.addr : u32ToIpv4(this.addr);
   }
 
   /** Sender's port. */
@@ -49,11 +56,11 @@ export class UdpReplyTarget {
 
   /** "address:port" of the sender, for logs. */
   get peer(): string {
-    return `${this.addr}:${this.portNo}`;
+    return `${this.address}:${this.portNo}`;
   }
 
   /** @internal Used by UdpServer around each handler call. */
-  enter(address: string, port: number): void {
+  enter(address: UdpPeerAddress, port: number): void {
     this.addr = address;
     this.portNo = port;
     this.active = true;
@@ -95,32 +102,31 @@ export class UdpServer extends UdpEndpoint {
     const port = options.port ?? DEFAULTS.port;
     // Checked before super() so an invalid server never opens a socket.
     checkOption(Number.isInteger(port) && port >= 0 && port <= 65535, 'port', 'must be 0..65535');
-    super(options, { component: 'udp-server', host, port });
+    super(options, { component: 'udp-server', host, port, transport: options.transport });
     this.router = router;
     this.target = new UdpReplyTarget(this);
   }
 
   /** Binds; resolves with the bound address (useful with port 0). */
   async listen(): Promise<{ address: string; port: number }> {
-    await this.openWith((done) => this.socket.bind({ address: this.host, port: this.port }, done));
-    const { address, port } = this.socket.address();
-    this.logger.info({ address, port }, 'listening');
+    const { address, port } = await this.openWith(this.transport.bind(this.host, this.port));
+    this.logger.info({ address, port, transport: this.transport.kind }, 'listening');
     return { address, port };
   }
 
   /** Encodes and sends one frame to `address:port`. */
-  sendTo<M extends MessageId>(address: string, port: number, msgid: M, message: MessageMap[M]): SendOutcome {
+  sendTo<M extends MessageId>(address: UdpPeerAddress, port: number, msgid: M, message: MessageMap[M]): SendOutcome {
     return this.sendMessage(msgid, message, address, port);
   }
 
   /** Sends `body` framed with `msgid`; TOO_LARGE (counted) above maxBodyBytes. */
-  sendRawTo(address: string, port: number, msgid: number, body: Uint8Array): SendOutcome {
+  sendRawTo(address: UdpPeerAddress, port: number, msgid: number, body: Uint8Array): SendOutcome {
     return this.sendFrame(msgid, body, address, port);
   }
 
-  protected override deliver(msgid: number, body: Buffer, rinfo: RemoteInfo): DispatchOutcome {
+  protected override deliver(msgid: number, body: Buffer, address: UdpPeerAddress, port: number): DispatchOutcome {
     const target = this.target;
-    target.enter(rinfo.address, rinfo.port);
+    target.enter(address, port);
     // dispatch never throws (the router contains handler errors), so leave() always runs.
     const outcome = this.router.dispatch(msgid, body, target);
     target.leave();

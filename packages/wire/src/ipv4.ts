@@ -1,5 +1,5 @@
 import { isIPv4 } from 'node:net';
-import { checkOption } from '@lars/wire';
+import { checkOption } from './errors.js';
 
 /** `127.0.0.1` -> 0x7f000001: the host-order form the metadata words hold. */
 export function ipv4ToU32(address: string): number {
