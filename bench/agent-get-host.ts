@@ -11,15 +11,20 @@
 // each counted one keeps JIT warm-up out, and the counted run starts with
 // no warm-up of its own, so the CPU window and the loops counted match
 // (the qps process's start, while its threads connect, costs the server
-// nothing).
+// nothing). Then the low-load section: one C client thread
+// (agent-get-host-client.c) doing blocking get_host, one request in flight,
+// against the floor and then the agent, for the latency tail a lightly
+// loaded agent adds over the bare transport.
 import { execFileSync } from 'node:child_process';
 import { loadSampleRoutes } from '../test-support/db.js';
+import { agentPortIndex } from '@lars/proto';
 import { mysqlSection } from '../test-support/daemon-process.js';
 import { freePortRange } from '../test-support/ports.js';
 import { REPO_ROOT } from '../test-support/repo-paths.js';
 import { machine, parseBenchArgs, printTable } from './bench-common.js';
 import { startDaemon, type DaemonProcess } from './daemon-harness.js';
 import { benchDatabase, startDnsProcess } from './dns-harness.js';
+import { type LowLoadResult, runLowLoad } from './agent-c-client.js';
 import { runQps, type RunResult } from './agent-qps.js';
 
 const args = parseBenchArgs();
@@ -34,9 +39,29 @@ type Mode = (typeof MODES)[number];
 const SECONDS = 1.5;
 const WARMUP = 0.5;
 const LONG = { threads: 10, inflight: 16, seconds: 60, rssEveryMs: 5000 } as const;
-const GOALS = { minRatio: 0.8, maxP99MsAt10x1: 1, maxIdleCpuPercent: 1 } as const;
+const GOALS = {
+  minRatio: 0.8,
+  maxP99MsAt10x1: 1,
+  maxIdleCpuPercent: 1,
+  maxLowLoadP99Ms: 0.3,
+  maxLowLoadP99Ratio: 1.5,
+} as const;
+/**
+ * The low-load run: the qps tool's first thread's key (modid 1, cmdid 1, in
+ * the sample routes), 100,000 timed round trips (p99.9 rests on 100 samples)
+ * after 20,000 untimed ones, which cover the agent's route pull (NOEXIST
+ * answers) and JIT warm-up of the freshly started process. About 2-5 s a side.
+ */
+const LOW_LOAD = { modid: 1, cmdid: 1, count: 100_000, warmup: 20_000 } as const;
 /** The idle window: the agent serves nothing for this long. */
 const IDLE_SECONDS = 10;
+
+interface LowLoad {
+  floor: LowLoadResult;
+  agent: LowLoadResult;
+  /** agent p99 / floor p99. */
+  p99Ratio: number;
+}
 
 interface Idle {
   seconds: number;
@@ -185,6 +210,22 @@ try {
     }
   }
 
+  // Low load, floor first: the points end on the floor, and the idle window below wants the agent.
+  const lowLoadRun = async (side: Side): Promise<LowLoadResult> => {
+    await holder.use(side);
+    return runLowLoad({
+      host: '127.0.0.1',
+      port: basePort + agentPortIndex(LOW_LOAD.modid, LOW_LOAD.cmdid),
+      modid: LOW_LOAD.modid,
+      cmdid: LOW_LOAD.cmdid,
+      count: LOW_LOAD.count,
+      warmup: LOW_LOAD.warmup,
+    });
+  };
+  const lowFloor = await lowLoadRun('floor');
+  const lowAgent = await lowLoadRun('agent');
+  const lowLoad: LowLoad = { floor: lowFloor, agent: lowAgent, p99Ratio: lowAgent.p99Ms / lowFloor.p99Ms };
+
   // Idle: the agent as a fleet's machines mostly see it, no request for IDLE_SECONDS (after the load above).
   const idleAgent = await holder.use('agent');
   const idleCpu0 = idleAgent.cpuSeconds();
@@ -236,7 +277,7 @@ try {
       },
     };
   }
-  report(points, idle, long);
+  report(points, lowLoad, idle, long);
 } finally {
   for (const close of closers.reverse()) {
     // Keep closing the rest; the benchmark's own error (if any) is the one that propagates.
@@ -244,7 +285,7 @@ try {
   }
 }
 
-function report(points: Point[], idle: Idle, long: LongRun | null): void {
+function report(points: Point[], lowLoad: LowLoad, idle: Idle, long: LongRun | null): void {
   const side = (r: Measured) => ({
     ...r,
     loopsPerSecond: Math.round(r.loopsPerSecond),
@@ -252,6 +293,16 @@ function report(points: Point[], idle: Idle, long: LongRun | null): void {
     p99Ms: round3(r.p99Ms),
     cpuUsPerRequest: round3(r.cpuUsPerRequest),
     rssMiB: mib(r.rssBytes),
+  });
+  const lowSide = (r: LowLoadResult) => ({
+    samples: r.samples,
+    errors: r.errors,
+    notSucc: r.notSucc,
+    p50Ms: round3(r.p50Ms),
+    p90Ms: round3(r.p90Ms),
+    p99Ms: round3(r.p99Ms),
+    p999Ms: round3(r.p999Ms),
+    maxMs: round3(r.maxMs),
   });
   const worst = Math.min(...points.map((p) => p.ratio));
   const at10x1 = points.find((p) => p.threads === 10 && p.inflight === 1 && p.mode === 'loop');
@@ -277,6 +328,19 @@ function report(points: Point[], idle: Idle, long: LongRun | null): void {
       p99Met: at10x1 !== undefined && at10x1.agent.p99Ms < GOALS.maxP99MsAt10x1,
       idleCpuPercentBelow: GOALS.maxIdleCpuPercent,
       idleMet: idle.cpuPercentOfCore < GOALS.maxIdleCpuPercent,
+      lowLoadP99MsAtMost: GOALS.maxLowLoadP99Ms,
+      lowLoadP99Met: lowLoad.agent.p99Ms <= GOALS.maxLowLoadP99Ms,
+      lowLoadP99RatioAtMost: GOALS.maxLowLoadP99Ratio,
+      lowLoadP99RatioMet: lowLoad.p99Ratio <= GOALS.maxLowLoadP99Ratio,
+    },
+    lowLoad: {
+      client: 'bench/agent-get-host-client.c: 1 thread, blocking get_host, 1 in flight',
+      modid: LOW_LOAD.modid,
+      cmdid: LOW_LOAD.cmdid,
+      warmup: LOW_LOAD.warmup,
+      p99Ratio: round3(lowLoad.p99Ratio),
+      floor: lowSide(lowLoad.floor),
+      agent: lowSide(lowLoad.agent),
     },
     idle,
     ...(long === null ? {} : { long }),
@@ -314,6 +378,30 @@ function report(points: Point[], idle: Idle, long: LongRun | null): void {
   process.stdout.write(
     `\nworst ratio: ${worst.toFixed(3)} (goal >= ${GOALS.minRatio}: ${verdict(result.goals.ratioMet)}); ` +
       `agent p99 at 10 threads x 1: ${at10x1?.agent.p99Ms.toFixed(3)} ms (goal < ${GOALS.maxP99MsAt10x1} ms: ${verdict(result.goals.p99Met)})\n`,
+  );
+  process.stdout.write(
+    `\nlow load: one C client thread, blocking get_host on (${LOW_LOAD.modid}, ${LOW_LOAD.cmdid}), one request in flight, ` +
+      `${LOW_LOAD.warmup.toLocaleString('en-US')} untimed round trips first; floor then agent\n\n`,
+  );
+  printTable(
+    (['floor', 'agent'] as const).map((s) => {
+      const r = result.lowLoad[s];
+      return {
+        side: s,
+        samples: r.samples,
+        'p50 ms': r.p50Ms,
+        'p90 ms': r.p90Ms,
+        'p99 ms': r.p99Ms,
+        'p99.9 ms': r.p999Ms,
+        'max ms': r.maxMs,
+        errors: r.errors,
+        'not SUCC': r.notSucc,
+      };
+    }),
+  );
+  process.stdout.write(
+    `agent p99 ${result.lowLoad.agent.p99Ms.toFixed(3)} ms (goal <= ${GOALS.maxLowLoadP99Ms} ms: ${verdict(result.goals.lowLoadP99Met)}); ` +
+      `agent p99 / floor p99 ${result.lowLoad.p99Ratio.toFixed(3)} (goal <= ${GOALS.maxLowLoadP99Ratio}: ${verdict(result.goals.lowLoadP99RatioMet)})\n\n`,
   );
   process.stdout.write(
     `idle agent (no request for ${idle.seconds} s): ${idle.cpuPercentOfCore.toFixed(2)} % of a core ` +

@@ -1,6 +1,9 @@
 // Shared pieces of every benchmark (benchmarks.md): argument parsing, the
 // machine record, and the two outputs (a human table, or one JSON object).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { dirname } from 'node:path';
 
 export interface BenchArgs {
   json: boolean;
@@ -61,4 +64,16 @@ export function percentile(sample: ArrayLike<number>, p: number): number {
  */
 export function sharedClock(): number {
   return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/**
+ * Compiles a benchmark's C client (`cc -O2 -Wall -Werror`) to `binary`
+ * (under var/bench/) when the binary is missing or older than `source`, so
+ * a run after an edit never measures a stale client.
+ */
+export function buildCClient(source: string, binary: string): void {
+  const mtime = (f: string) => statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+  if (mtime(binary) >= mtime(source)) return;
+  mkdirSync(dirname(binary), { recursive: true });
+  execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', binary, source], { stdio: 'inherit' });
 }

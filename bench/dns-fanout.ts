@@ -16,8 +16,7 @@
 // process.hrtime in Node, clock_gettime in the client; ms with sub-ms precision).
 // Also the DNS's RSS before the connections and with N subscribed, and so
 // per 1,000 subscribed connections.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +24,7 @@ import { encodeBody, MessageId } from '@lars/proto';
 import { changeRoutes } from '@lars/store';
 import { encodeFrame } from '@lars/wire';
 import { SOURCE_NODE_ARGS } from '../test-support/source-node.js';
-import { machine, parseBenchArgs, percentile, printTable, sharedClock } from './bench-common.js';
+import { buildCClient, machine, parseBenchArgs, percentile, printTable, sharedClock } from './bench-common.js';
 import { processRssBytes } from './daemon-harness.js';
 import type { FloorCommand, FloorReport } from './dns-fanout-floor.js';
 import { benchDatabase, startDnsProcess } from './dns-harness.js';
@@ -93,17 +92,9 @@ function clientLine(cmd: ClientCommand): string {
   }
 }
 
-/** Compiles the client when its binary is missing or older than its source. */
-function buildClient(): void {
-  const mtime = (f: string) => statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? -1;
-  if (mtime(CLIENT_BINARY) >= mtime(CLIENT_SOURCE)) return;
-  mkdirSync(fileURLToPath(new URL('../var/bench/', import.meta.url)), { recursive: true });
-  execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', CLIENT_BINARY, CLIENT_SOURCE], { stdio: 'inherit' });
-}
-
 /** The client, its soft open-file limit raised to the hard one, commands on stdin and reports on stdout. */
 function startClient(): ChildProcess {
-  buildClient();
+  buildCClient(CLIENT_SOURCE, CLIENT_BINARY);
   return spawn('bash', ['-c', 'ulimit -Sn "$(ulimit -Hn)" && exec "$0"', CLIENT_BINARY], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
