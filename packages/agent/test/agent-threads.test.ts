@@ -32,9 +32,7 @@ describe.each([1, 2, 3])('an agent with %i worker thread(s)', (threads) => {
     try {
       // No DNS: every key answers NOEXIST, from the core owning it (a wrong port would count wrongPort).
       for (const [modid, cmdid] of KEYS) expect((await client.getHost(modid, cmdid)).ret).toBe(RetCode.NOEXIST);
-      await expect
-        .poll(() => agent.workerStats().map((row) => row.getHost), { interval: 20 })
-        .toEqual([1, 1, 1]);
+      await expect.poll(() => agent.workerStats().map((row) => row.getHost), { interval: 20 }).toEqual([1, 1, 1]);
       expect(agent.workerStats().map((row) => row.wrongPort)).toEqual([0, 0, 0]);
       const stats = agent.stats();
       expect(stats).toMatchObject({ workerThreads: threads, workersAlive: threads });
