@@ -56,7 +56,7 @@ const SECONDS = 1.5;
 const WARMUP = 0.5;
 const LONG = { threads: 10, inflight: 16, seconds: 60, rssEveryMs: 5000 } as const;
 /** The RSS-per-thread-count runs: full rate, pure get_host, this long each. */
-const THREADS_RSS = { agentThreads: [1, 2, 3], clientThreads: 10, inflight: 16, seconds: 3 } as const;
+const THREADS_RSS = { agentThreads: [0, 1, 2, 3], clientThreads: 10, inflight: 16, seconds: 3 } as const;
 /**
  * The low-load run: the qps tool's first thread's key (modid 1, cmdid 1, in
  * the sample routes), 100,000 timed round trips (p99.9 rests on 100 samples)

@@ -76,7 +76,7 @@ export const AGENT_CONFIG: ConfigSchema<AgentOptions> = {
     // The three UDP ports are base_port, +1, +2; 0: any free ports.
     integerRule('agent', 'base_port', 'basePort', 0, 65533),
     stringRule('agent', 'transport', 'transport', 'auto, native or dgram', (v) => TRANSPORTS.includes(v)),
-    integerRule('agent', 'threads', 'threads', 1, AGENT_PORTS),
+    integerRule('agent', 'threads', 'threads', 0, AGENT_PORTS),
     ...shared(STATS_RULES, true),
   ],
   // The reporter daemon's `[reporter]` keys, so one shell's LARS_REPORTER_* can set both.

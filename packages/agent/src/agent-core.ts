@@ -91,7 +91,7 @@ export function checkLatencySampleEvery(every: number, option: string): void {
  * One agent UDP worker's request handling, with no socket and no thread:
  * key ownership (`agentPortIndex(modid, cmdid) === index`), get_host, report,
  * API_GetRoute, the route replies and pushes the main thread forwards, and
- * their counters. The worker (agent-worker.ts) wires a UdpServer's router
+ * their counters. AgentPorts (agent-ports.ts) wires a UdpServer's router
  * (register) and the pool queues (`toMain`, onMainRecord) to it; tests call
  * the handlers directly, or dispatch raw bodies through a registered router.
  *

@@ -46,30 +46,34 @@ export function recordKey(record: Uint8Array): { modid: number; cmdid: number } 
   return { modid: v.getInt32(1, true), cmdid: v.getInt32(5, true) };
 }
 
-/** ThreadPoolOptions.workerData of the agent's UDP workers. */
-export interface AgentWorkerData {
+/** What AgentPorts (agent-ports.ts) serves with, on a UDP worker thread or on the main thread. */
+export interface AgentPortsData {
   host: string;
   basePort: number;
-  /** Worker threads: worker t serves the ports p (0..2, offsets from basePort) with p % threads === t. */
-  threads: number;
   /** The transport resolved on the main thread (never `auto`). */
   transport: UdpTransportKind;
   /** LoadBalanceConfig (structured-cloned). */
   loadBalance: unknown;
   /** This machine's IPv4 as an unsigned number: ReportStatusRequest.caller. */
   caller: number;
-  /** SharedCounters over WORKER_COUNTER_NAMES (agent-counters.ts), one row per worker. */
+  /** SharedCounters over WORKER_COUNTER_NAMES (agent-counters.ts), one row per port. */
   counters: SharedArrayBuffer;
-  /** SharedRouteBudget (route-budget.ts) of the whole agent: routes held over every worker. */
+  /** SharedRouteBudget (route-budget.ts) of the whole agent: routes held over every port. */
   routeBudget: SharedArrayBuffer;
   /** AgentOptions.maxRoutes: the budget's limit. */
   maxRoutes: number;
-  /** SharedHistogram of get_host service times, one row per worker. */
+  /** SharedHistogram of get_host service times, one row per port. */
   getHostLatency: SharedArrayBuffer;
   /** AgentCoreOptions.latencySampleEvery. */
   latencySampleEvery?: number;
-  /** How often a worker copies its counters into `counters`, ms. */
+  /** How often the ports copy their counters into `counters`, ms. */
   statsIntervalMs: number;
+}
+
+/** ThreadPoolOptions.workerData of the agent's UDP workers. */
+export interface AgentWorkerData extends AgentPortsData {
+  /** Worker threads: worker t serves the ports p (0..2, offsets from basePort) with p % threads === t. */
+  threads: number;
   /** Where each worker thread beats (index = thread), on the main thread's HeartbeatBoard. */
   heartbeats: HeartbeatSlot[];
   heartbeatIntervalMs: number;

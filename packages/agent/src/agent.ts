@@ -11,6 +11,7 @@ import {
   SharedHistogram,
   type TcpClient,
   ThreadPool,
+  type ThreadPoolStats,
   type BackoffOptions,
   type DaemonHealth,
   type HealthReport,
@@ -38,6 +39,7 @@ import {
   type WorkerStatsKey,
 } from './agent-counters.js';
 import { AGENT_METRICS } from './agent-metrics.js';
+import { MainThreadPorts } from './agent-ports.js';
 import { ReportLinks } from './report-links.js';
 import {
   DNS_CONNECTED_RECORD,
@@ -45,7 +47,7 @@ import {
   routeRecord,
   STOP_HEARTBEAT_RECORD,
   ToMain,
-  type AgentWorkerData,
+  type AgentPortsData,
 } from './agent-protocol.js';
 import { checkPullOptions, DnsLink } from './dns-link.js';
 import { LOAD_BALANCE_DEFAULTS, type LoadBalanceConfig } from './load-balance-config.js';
@@ -65,8 +67,9 @@ export interface AgentOptions {
    */
   transport?: AgentTransport;
   /**
-   * UDP worker threads, 1..3 ([agent] threads): thread t serves the ports
-   * p (offsets 0..2) with p % threads === t; each port keeps its own keys.
+   * UDP worker threads, 0..3 ([agent] threads): thread t serves the ports
+   * p (offsets 0..2) with p % threads === t; 0 serves all three on the main
+   * thread. Each port keeps its own keys whatever the count.
    */
   threads?: number;
   /** V8 heap limits of each worker thread; WORKER_RESOURCE_LIMITS by default. */
@@ -135,7 +138,7 @@ const DEFAULTS = {
   queueBytes: 4 * 1024 * 1024,
   statsIntervalMs: 250,
   transport: AgentTransport.AUTO,
-  threads: 1,
+  threads: 0,
 } as const;
 
 /**
@@ -147,6 +150,14 @@ const DEFAULTS = {
 export const WORKER_RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 4 };
 
 const VERSION = readDaemonPackageInfo(new URL('../package.json', import.meta.url)).version;
+
+/**
+ * Where the UDP ports run, as the agent drives them: its worker threads (a
+ * ThreadPool of agent-worker.ts) or the main thread (MainThreadPorts).
+ */
+type UdpPorts = Pick<ThreadPool, 'ready' | 'sendTo' | 'broadcast' | 'close'> & {
+  stats(): Pick<ThreadPoolStats, 'alive' | 'inputs' | 'outputs'>;
+};
 
 /** The threads /healthz reports: main, then one per UDP worker thread. */
 function threadNames(workers: number): string[] {
@@ -186,11 +197,12 @@ export function localIpv4(): string {
 }
 
 /**
- * The LB agent (docs/architecture.md, docs/load-balancing.md): three UDP workers answer the
- * SDK from their own LoadBalance state; the main thread holds the TCP
- * clients to the DNS (failover over its addresses) and to the reporters
- * (routes spread by consistent hash), and moves pulls, routes and report
- * snapshots between them and the workers. A peer being down never stops
+ * The LB agent (docs/architecture.md, docs/load-balancing.md): three UDP
+ * ports, each with its own AgentCore, answer the SDK from their own
+ * LoadBalance state, on worker threads or (threads = 0) on the main thread;
+ * the main thread holds the TCP clients to the DNS (failover over its
+ * addresses) and to the reporters (routes spread by consistent hash), and
+ * moves pulls, routes and report snapshots between them and the ports. A peer being down never stops
  * the agent: it answers from the routes it has and keeps snapshots, bounded.
  */
 export class Agent {
@@ -198,7 +210,7 @@ export class Agent {
   readonly caller: string;
   /** The transport the workers use (never `auto`). */
   readonly transport: UdpTransportKind;
-  /** UDP worker threads. */
+  /** UDP worker threads (0: the ports are served on the main thread). */
   readonly threadCount: number;
   /** `/stats` and `/metrics` (AGENT_METRICS bound to this agent). */
   readonly metrics: DaemonMetrics<typeof AGENT_METRICS>;
@@ -207,7 +219,7 @@ export class Agent {
   private readonly logger: Logger;
   /** Throttles warnings a peer can trigger (an undecodable route response). */
   private readonly warnings: LogThrottle;
-  private readonly pool: ThreadPool;
+  private readonly pool: UdpPorts;
   /** The DNS TcpClient, pull pacing and pull deadline; `dns` is its client. */
   private readonly dnsLink: DnsLink;
   private readonly dns: TcpClient;
@@ -247,9 +259,9 @@ export class Agent {
     }
     this.threadCount = options.threads ?? DEFAULTS.threads;
     checkOption(
-      Number.isInteger(this.threadCount) && this.threadCount >= 1 && this.threadCount <= AGENT_PORTS,
+      Number.isInteger(this.threadCount) && this.threadCount >= 0 && this.threadCount <= AGENT_PORTS,
       'threads',
-      `must be 1..${AGENT_PORTS}`,
+      `must be 0..${AGENT_PORTS}`,
     );
     const requested = options.transport ?? DEFAULTS.transport;
     checkOption(Object.values(AgentTransport).includes(requested), 'transport', 'must be auto, native or dgram');
@@ -282,10 +294,9 @@ export class Agent {
     this.health = { live: () => healthReport(this.threads.check()), ready: () => this.readiness() };
     const maxRoutes = options.maxRoutes ?? DEFAULTS.maxRoutes;
     this.routeBudget = SharedRouteBudget.create(maxRoutes);
-    const workerData: AgentWorkerData = {
+    const portsData: AgentPortsData = {
       host: options.host ?? DEFAULTS.host,
       basePort: this.basePort,
-      threads: this.threadCount,
       transport: this.transport,
       loadBalance,
       caller: callerInt,
@@ -295,18 +306,24 @@ export class Agent {
       maxRoutes,
       latencySampleEvery: options.getHostLatencySampleEvery,
       statsIntervalMs: options.statsIntervalMs ?? DEFAULTS.statsIntervalMs,
-      heartbeats: Array.from({ length: this.threadCount }, (_, i) => this.threads.slot(`worker${i}`)),
-      heartbeatIntervalMs: this.mainBeat.intervalMs,
     };
-    this.pool = new ThreadPool(siblingModule('agent-worker', import.meta.url), {
-      threads: this.threadCount,
-      queueBytes: options.queueBytes ?? DEFAULTS.queueBytes,
-      resourceLimits: options.workerResourceLimits ?? WORKER_RESOURCE_LIMITS,
-      fullPolicy: FullPolicy.REJECT,
-      workerData,
-      onMessage: this.onWorkerRecord,
-      logger: options.logger,
-    });
+    this.pool =
+      this.threadCount === 0
+        ? new MainThreadPorts(portsData, (record) => this.onWorkerRecord(0, record))
+        : new ThreadPool(siblingModule('agent-worker', import.meta.url), {
+            threads: this.threadCount,
+            queueBytes: options.queueBytes ?? DEFAULTS.queueBytes,
+            resourceLimits: options.workerResourceLimits ?? WORKER_RESOURCE_LIMITS,
+            fullPolicy: FullPolicy.REJECT,
+            workerData: {
+              ...portsData,
+              threads: this.threadCount,
+              heartbeats: Array.from({ length: this.threadCount }, (_, i) => this.threads.slot(`worker${i}`)),
+              heartbeatIntervalMs: this.mainBeat.intervalMs,
+            },
+            onMessage: this.onWorkerRecord,
+            logger: options.logger,
+          });
 
     const dnsRouter = new MessageRouter<TcpConnection>({ logger: options.logger });
     dnsRouter.onRaw(MessageId.GetRouteResponse, this.onRoute);
@@ -415,9 +432,13 @@ export class Agent {
     const alive = this.pool.stats().alive;
     const dns = this.dns.stats();
     const configured = this.dnsAddresses.map(peerName).join(', ');
+    const workers =
+      this.threadCount === 0
+        ? { ok: true, detail: 'the UDP ports are served on the main thread' }
+        : { ok: alive === this.threadCount, detail: `${alive} of ${this.threadCount} workers running` };
     return healthReport(
       {
-        workers: { ok: alive === this.threadCount, detail: `${alive} of ${this.threadCount} workers running` },
+        workers,
         dns: dns.connected
           ? { ok: true, detail: `DNS link up to ${peerName(this.dns.address)}` }
           : { ok: false, detail: `no DNS link up (configured: ${configured})` },
@@ -428,7 +449,7 @@ export class Agent {
 
   /** Test hook (./internal stopWorkerHeartbeat): worker thread `index` stops beating; false if it has exited. */
   [STOP_WORKER_HEARTBEAT](index: number): boolean {
-    return this.pool.sendTo(index, STOP_HEARTBEAT_RECORD);
+    return index < this.threadCount && this.pool.sendTo(index, STOP_HEARTBEAT_RECORD);
   }
 
   /** Each port's counters (index = port offset), as last published (every statsIntervalMs). */
@@ -470,6 +491,7 @@ export class Agent {
     this.counters.routesIn++;
     this.dnsLink.answered(key.modid, key.cmdid);
     const port = agentPortIndex(key.modid, key.cmdid);
-    if (!this.pool.sendTo(port % this.threadCount, routeRecord(port, body))) this.counters.routesRefused++;
+    // With no worker thread (threadCount 0) the one target is the main thread's ports.
+    if (!this.pool.sendTo(port % Math.max(1, this.threadCount), routeRecord(port, body))) this.counters.routesRefused++;
   };
 }

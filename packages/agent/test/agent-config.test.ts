@@ -60,7 +60,7 @@ describe('agentOptionsFromConfig', () => {
       `${FILE}: [agent] transport = fast is out of range: allowed auto, native or dgram`,
     );
     expect(badConfigError(() => options('[agent]\nthreads = 4\n')).message).toBe(
-      `${FILE}: [agent] threads = 4 is out of range: allowed an integer 1..3`,
+      `${FILE}: [agent] threads = 4 is out of range: allowed an integer 0..3`,
     );
   });
 

@@ -58,17 +58,17 @@ describe('agent main (run_lars.sh lbagent)', () => {
         expect(stats).toMatchObject({
           dnsConnected: true,
           reportersConnected: 0,
-          workersAlive: 1,
-          workerThreads: 1,
+          workersAlive: 0,
+          workerThreads: 0,
           transport: transportStat(transport),
         });
-        // Worker counters reach /metrics when the worker next publishes them (every statsIntervalMs).
+        // Port counters reach /metrics when the ports next publish them (every statsIntervalMs).
         const metrics = async () => (await fetch(`http://127.0.0.1:${statsPort}/metrics`)).text();
         await until(
           async () => /^lars_agent_picks_succ_total\{worker="1"\} [1-9]/m.test(await metrics()),
           'picks on /metrics',
         );
-        // Workers running and a DNS link up: ready, though no reporter is there.
+        // The ports served (on the main thread by default) and a DNS link up: ready, though no reporter is there.
         expect((await fetch(`http://127.0.0.1:${statsPort}/readyz`)).status).toBe(200);
         expect(await agent.stop('SIGTERM')).toBe(0);
       } finally {

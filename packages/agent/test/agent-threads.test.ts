@@ -1,5 +1,5 @@
 // [agent] threads and [agent] transport: however many worker threads serve
-// the three ports, each port answers the keys it owns (protocol.md "The UDP
+// the three ports (0: the main thread serves them), each port answers the keys it owns (protocol.md "The UDP
 // ports rule") and counts them in its own row; and the transport resolves
 // as documented, `native` without the addon being a start-up error.
 import { RetCode } from '@lars/proto';
@@ -17,7 +17,7 @@ const KEYS = [
   [5, 0],
 ] as const;
 
-describe.each([1, 2, 3])('an agent with %i worker thread(s)', (threads) => {
+describe.each([0, 1, 2, 3])('an agent with %i worker thread(s)', (threads) => {
   it('answers every port from its owner, counts each in its own row, and reports one health check per thread', async () => {
     const agent = new Agent({
       threads,
@@ -36,6 +36,7 @@ describe.each([1, 2, 3])('an agent with %i worker thread(s)', (threads) => {
       expect(agent.workerStats().map((row) => row.wrongPort)).toEqual([0, 0, 0]);
       const stats = agent.stats();
       expect(stats).toMatchObject({ workerThreads: threads, workersAlive: threads });
+      expect(agent.health.ready().checks.workers.ok).toBe(true);
       const checks = Object.keys(agent.health.live().checks);
       expect(checks).toEqual(['main', ...Array.from({ length: threads }, (_, i) => `worker${i}`)]);
     } finally {
