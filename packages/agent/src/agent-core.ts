@@ -2,6 +2,7 @@ import {
   agentPortIndex,
   decodeBody,
   encodeBody,
+  GetHostResponseWriter,
   encodeRouteFitting,
   MessageId,
   RetCode,
@@ -114,6 +115,7 @@ export class AgentCore {
   // One response object and one host object, reused: a reply is encoded before the handler returns.
   private readonly hostOut: HostInfo = { ip: 0, port: 0 };
   private readonly response: GetHostResponse = { seq: 0, modid: 0, cmdid: 0, retcode: 0, host: null };
+  private readonly responseWriter = new GetHostResponseWriter();
 
   constructor(options: AgentCoreOptions) {
     checkOption(Number.isInteger(options.index) && options.index >= 0, 'index', 'must be an integer >= 0');
@@ -178,7 +180,8 @@ export class AgentCore {
         response.host = this.hostOut;
       }
     }
-    conn.sendRaw(MessageId.GetHostResponse, encodeBody(MessageId.GetHostResponse, response));
+    // The body is the writer's reused buffer: sendRaw copies it before it returns (UdpTransport.sendFrame).
+    conn.sendRaw(MessageId.GetHostResponse, this.responseWriter.encode(response));
     if (start >= 0) this.latency?.record(this.index, (performance.now() - start) * NS_PER_MS);
   }
 

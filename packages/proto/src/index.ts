@@ -15,4 +15,5 @@ export type {
 } from './messages.js';
 export { AGENT_PORTS, agentPortIndex } from './agent-port.js';
 export { encodeRouteFitting } from './route-fit.js';
+export { GetHostResponseWriter } from './get-host-response-writer.js';
 export type { FittedRoute } from './route-fit.js';

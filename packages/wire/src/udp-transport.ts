@@ -43,6 +43,7 @@ export interface UdpTransport {
   /**
    * Sends one frame, header and body (the caller checked its size); to
    * `address`:`port`, or to the connected peer when `address` is undefined.
+   * `body` is copied before it returns, so the caller may reuse its buffer.
    */
   sendFrame(msgid: number, body: Uint8Array, address: UdpPeerAddress | undefined, port: number): void;
   /** Stops receiving and closes the socket; idempotent. */
