@@ -89,7 +89,7 @@ export function checkLatencySampleEvery(every: number, option: string): void {
 }
 
 /**
- * One agent UDP worker's request handling, with no socket and no thread:
+ * One agent UDP port's request handling, with no socket and no thread:
  * key ownership (`agentPortIndex(modid, cmdid) === index`), get_host, report,
  * API_GetRoute, the route replies and pushes the main thread forwards, and
  * their counters. AgentPorts (agent-ports.ts) wires a UdpServer's router

@@ -202,8 +202,9 @@ export function localIpv4(): string {
  * LoadBalance state, on worker threads or (threads = 0) on the main thread;
  * the main thread holds the TCP clients to the DNS (failover over its
  * addresses) and to the reporters (routes spread by consistent hash), and
- * moves pulls, routes and report snapshots between them and the ports. A peer being down never stops
- * the agent: it answers from the routes it has and keeps snapshots, bounded.
+ * moves pulls, routes and report snapshots between them and the ports. A
+ * peer being down never stops the agent: it answers from the routes it has
+ * and keeps snapshots, bounded.
  */
 export class Agent {
   readonly basePort: number;
@@ -212,6 +213,8 @@ export class Agent {
   readonly transport: UdpTransportKind;
   /** UDP worker threads (0: the ports are served on the main thread). */
   readonly threadCount: number;
+  /** The threads the ports are spread over (port p on p % portThreads): the workers, or the main thread alone. */
+  private readonly portThreads: number;
   /** `/stats` and `/metrics` (AGENT_METRICS bound to this agent). */
   readonly metrics: DaemonMetrics<typeof AGENT_METRICS>;
   /** `/healthz`: main and every worker beat; `/readyz`: every worker runs and a DNS link is up. */
@@ -263,6 +266,7 @@ export class Agent {
       'threads',
       `must be 0..${AGENT_PORTS}`,
     );
+    this.portThreads = Math.max(1, this.threadCount);
     const requested = options.transport ?? DEFAULTS.transport;
     checkOption(Object.values(AgentTransport).includes(requested), 'transport', 'must be auto, native or dgram');
     const transport = resolveTransport(requested);
@@ -491,7 +495,6 @@ export class Agent {
     this.counters.routesIn++;
     this.dnsLink.answered(key.modid, key.cmdid);
     const port = agentPortIndex(key.modid, key.cmdid);
-    // With no worker thread (threadCount 0) the one target is the main thread's ports.
-    if (!this.pool.sendTo(port % Math.max(1, this.threadCount), routeRecord(port, body))) this.counters.routesRefused++;
+    if (!this.pool.sendTo(port % this.portThreads, routeRecord(port, body))) this.counters.routesRefused++;
   };
 }

@@ -1,7 +1,8 @@
 // [agent] threads and [agent] transport: however many worker threads serve
-// the three ports (0: the main thread serves them), each port answers the keys it owns (protocol.md "The UDP
-// ports rule") and counts them in its own row; and the transport resolves
-// as documented, `native` without the addon being a start-up error.
+// the three ports (0: the main thread serves them), each port answers the
+// keys it owns (protocol.md "The UDP ports rule") and counts them in its own
+// row; and the transport resolves as documented, `native` without the addon
+// being a start-up error.
 import { RetCode } from '@lars/proto';
 import { ErrorCode, LarsError } from '@lars/wire';
 import { describe, expect, it } from 'vitest';
