@@ -68,6 +68,10 @@ describe('agent main (run_lars.sh lbagent)', () => {
           async () => /^lars_agent_picks_succ_total\{worker="1"\} [1-9]/m.test(await metrics()),
           'picks on /metrics',
         );
+        // Process and Node.js metrics, but no per-GC histogram (its observer fills a busy agent's old generation).
+        const text = await metrics();
+        expect(text).toContain('# TYPE process_resident_memory_bytes gauge');
+        expect(text).not.toContain('nodejs_gc_duration_seconds');
         // The ports served (on the main thread by default) and a DNS link up: ready, though no reporter is there.
         expect((await fetch(`http://127.0.0.1:${statsPort}/readyz`)).status).toBe(200);
         expect(await agent.stop('SIGTERM')).toBe(0);

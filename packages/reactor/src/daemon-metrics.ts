@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Gauge, Histogram, type Metric, Registry } from 'prom-client';
+import { Gauge, Histogram, type Metric, Registry } from 'prom-client';
+import { registerDefaultMetrics } from './default-metrics.js';
 import {
   STATS_UNITS,
   type CollectedKey,
@@ -25,6 +26,13 @@ export interface DaemonMetricsOptions<L extends MetricList> {
   /** prom-client's process_* and nodejs_* metrics (CPU, memory, event-loop lag, GC, handles). */
   defaultMetrics?: boolean;
   /**
+   * With the default metrics, prom-client's per-GC histogram
+   * `nodejs_gc_duration_seconds`. Observing every GC costs each GC about
+   * 3 KB of old-generation garbage (default-metrics.ts): the agent, which
+   * scavenges often by design, leaves it out.
+   */
+  gcMetrics?: boolean;
+  /**
    * The daemon's `/healthz` and `/readyz` answers, asked at scrape time for the
    * `<prefix>_alive` and `<prefix>_ready` gauges (a function: the daemon builds
    * its health after its metrics). Without it both gauges are 1 while the
@@ -39,7 +47,7 @@ export const HEALTH_METRICS = {
   ready: 'ready',
 } as const;
 
-const DEFAULTS = { defaultMetrics: true } as const;
+const DEFAULTS = { defaultMetrics: true, gcMetrics: true } as const;
 
 /** prom-client's event-loop lag sampling period, ms (its default is 10). */
 const EVENT_LOOP_PRECISION_MS = 100;
@@ -98,7 +106,10 @@ export class DaemonMetrics<L extends MetricList> {
       // The event-loop lag histogram samples with a libuv timer at this
       // resolution: prom-client's 10 ms wakes an idle daemon 100 times a
       // second; at 100 ms lag is still seen (a stall longer than that shows).
-      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_PRECISION_MS });
+      registerDefaultMetrics(this.registry, {
+        eventLoopMonitoringPrecision: EVENT_LOOP_PRECISION_MS,
+        gc: options.gcMetrics ?? DEFAULTS.gcMetrics,
+      });
       for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
     }
     new Gauge({

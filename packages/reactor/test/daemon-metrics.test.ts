@@ -172,6 +172,20 @@ describe('DaemonMetrics', () => {
     expect(await metrics.metrics()).toContain('lars_t_ready 1\n');
   });
 
+  it('without gcMetrics registers every prom-client default metric but nodejs_gc_duration_seconds', async () => {
+    const names = async (gcMetrics: boolean) => {
+      const list = defineMetrics({ n: { name: 'n_total', type: 'counter', help: 'h' } });
+      const metrics = new DaemonMetrics(list, { daemon: 't', version: '1', gcMetrics, collect: () => ({ n: 0 }) });
+      const text = await metrics.metrics();
+      return new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    };
+    const [all, withoutGc] = [await names(true), await names(false)];
+    expect(all).toContain('nodejs_gc_duration_seconds');
+    expect(all).toContain('process_cpu_seconds_total');
+    expect([...all].filter((n) => !withoutGc.has(n))).toEqual(['nodejs_gc_duration_seconds']);
+    expect([...withoutGc].filter((n) => !all.has(n))).toEqual([]);
+  });
+
   it('renders the list as the README table', () => {
     const table = metricsTable(LIST, 'lars_test').split('\n');
     expect(table).toHaveLength(2 + Object.keys(LIST).length);
