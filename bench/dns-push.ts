@@ -5,8 +5,11 @@
 // database. With two, a change counts as arrived when the subscriber of
 // each DNS has it (the later of the two). The subscriber is a raw protocol
 // connection, as an agent's DNS link is: the push frame's arrival is when
-// the agent holds the hosts. The floor is the check interval: a change
-// waits for the next RouteVersion check, half an interval on average.
+// the agent holds the hosts. The floor is the check interval: what a DNS
+// that polls RouteVersion (the original, or any DNS on a server without
+// compound statements) makes a change wait for at most; a check waiting in
+// MySQL (route-store.ts waitRouteVersion) sees it at MySQL's next re-read,
+// within 10 ms.
 import { changeRoutes } from '@lars/store';
 import { machine, parseBenchArgs, percentile, printTable } from './bench-common.js';
 import { benchDatabase, fillRoutes, RouteConnection, startDnsProcess } from './dns-harness.js';

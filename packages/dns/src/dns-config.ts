@@ -32,6 +32,7 @@ export const DNS_CONFIG: ConfigSchema<DnsServerOptions> = {
     ...shared(REACTOR_GUARD_RULES, true),
     ...shared(MYSQL_RULES, true),
     secondsRule('dns', 'check_interval', 'checkIntervalMs', 1),
+    secondsRule('dns', 'version_poll', 'versionPollMs', 0, 'no wait in MySQL: one read per check_interval', 1000),
     secondsRule('dns', 'reload_interval', 'reloadIntervalMs', 1),
     integerRule('dns', 'change_retention', 'changeRetentionS', 60, undefined, 'seconds, an integer >= 60'),
     secondsRule('dns', 'subscription_ttl', 'subscriptionTtlMs', 1),

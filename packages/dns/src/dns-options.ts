@@ -13,8 +13,21 @@ export interface DnsServerOptions extends TcpGuardOptions {
   /** Per-connection output bound (bytes); an agent that never reads is cut off past it. */
   maxOutputBytes?: number;
   mysql?: Partial<MysqlSettings>;
-  /** `[dns] check_interval`, ms: how often RouteVersion is read (one primary-key read). */
+  /**
+   * `[dns] check_interval`, ms: how long one check waits in MySQL for
+   * RouteVersion to move (MySQL re-reads it every versionPollMs and answers
+   * at once when it does), so a DNS checks once per interval when nothing
+   * changes; with versionPollMs 0, or on a server without anonymous compound
+   * statements, how often it is read.
+   */
   checkIntervalMs?: number;
+  /**
+   * `[dns] version_poll`, ms: how often MySQL re-reads RouteVersion while a
+   * check waits, which bounds how long a commit goes unseen; each re-read
+   * costs the MySQL server a primary-key read and a wake-up. 0: no wait in
+   * MySQL, one read per check_interval.
+   */
+  versionPollMs?: number;
   /** `[dns] reload_interval`, ms: the whole table is reloaded this often (a round that finds a change loads it first and puts the reload off a round, at most one interval). */
   reloadIntervalMs?: number;
   /**
@@ -48,6 +61,7 @@ export const DEFAULTS = {
   maxConn: 1024,
   maxOutputBytes: 8 * 1024 * 1024,
   checkIntervalMs: 100,
+  versionPollMs: 10,
   reloadIntervalMs: 10_000,
   changeRetentionS: 3600,
   sweepIntervalMs: 60_000,

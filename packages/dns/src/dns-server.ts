@@ -81,6 +81,10 @@ export class DnsServer {
   private version: number | null = null;
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** How long a round may wait in MySQL for the version to move, ms (0 with [dns] version_poll = 0). */
+  private readonly waitMs: number;
+  /** Whether the last round waited in MySQL for the version to move (route-loader-protocol.ts CheckRequest.waitMs). */
+  private roundWaited = false;
   private listening: Promise<{ address: string; port: number }> | null = null;
   private closed = false;
   private lastLoadAt = 0;
@@ -125,9 +129,13 @@ export class DnsServer {
     const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULTS.sweepIntervalMs;
     checkOption(changeRetentionS > 0, 'changeRetentionS', 'must be > 0');
     checkOption(sweepIntervalMs > 0, 'sweepIntervalMs', 'must be > 0');
+    const versionPollMs = options.versionPollMs ?? DEFAULTS.versionPollMs;
+    checkOption(versionPollMs >= 0, 'versionPollMs', 'must be >= 0');
+    this.waitMs = versionPollMs > 0 ? this.checkIntervalMs : 0;
     const loaderData = {
       changeRetentionS,
       sweepIntervalMs,
+      versionPollMs,
       mysql: this.mysql,
       connectTimeoutMs: this.connectTimeoutMs,
       heartbeat: this.threads.slot('loader'),
@@ -190,7 +198,8 @@ export class DnsServer {
     }
     if (this.closed) throw new LarsError(ErrorCode.CLOSED, 'DnsServer closed before it started');
     this.logger.info({ ...bound, routes: this.table.routes, version: this.version }, 'DNS serving');
-    this.schedule(this.checkIntervalMs);
+    // At once: the round waits in MySQL for the next change (or, on a server that cannot, reads once).
+    this.schedule(0);
     return bound;
   }
 
@@ -296,9 +305,12 @@ export class DnsServer {
     const started = performance.now();
     // Checks start every checkIntervalMs, not checkIntervalMs after the last one ended: a change
     // committed during a long round (a full reload of a large table) is read at once after it.
-    void this.runCheck(false).then((ok) =>
-      this.schedule(ok ? Math.max(0, this.checkIntervalMs - (performance.now() - started)) : this.backoff.next()),
-    );
+    // A round that waited in MySQL (for up to checkIntervalMs) is followed at once by the next,
+    // so MySQL is always watching the version for this DNS: idle, that is still one round per interval.
+    void this.runCheck(false).then((ok) => {
+      if (!ok) this.schedule(this.backoff.next());
+      else this.schedule(this.roundWaited ? 0 : Math.max(0, this.checkIntervalMs - (performance.now() - started)));
+    });
   };
 
   /** One round of the backend loop; true when MySQL answered. */
@@ -312,6 +324,7 @@ export class DnsServer {
       knownVersion: this.version,
       fullLoad,
       table: this.table.buffer,
+      waitMs: this.waitMs,
     });
     if (this.closed) return true;
     if (reply.type === 'failed') {
@@ -322,6 +335,7 @@ export class DnsServer {
     }
     this.counters.checks++;
     this.counters.changesSwept += reply.swept;
+    this.roundWaited = reply.waited;
     this.mysqlState.markUp();
     this.backoff.reset();
     if (reply.type === 'loaded') {

@@ -14,6 +14,8 @@ export interface LoaderWorkerData {
   changeRetentionS: number;
   /** How often the loader sweeps RouteChange, ms. */
   sweepIntervalMs: number;
+  /** `[dns] version_poll`, ms: how often MySQL re-reads RouteVersion while a round waits (CheckRequest.waitMs). */
+  versionPollMs: number;
 }
 
 export type FullLoad = 'no' | 'due' | 'now';
@@ -33,6 +35,12 @@ export interface CheckRequest {
   fullLoad: FullLoad;
   /** The table being served (shared, not copied): an incremental load patches it, a full load is compared with it. */
   table: SharedArrayBuffer;
+  /**
+   * How long the round may wait in MySQL for RouteVersion to move from
+   * knownVersion, ms (route-store.ts waitRouteVersion); 0 reads it once. The
+   * loader waits only in a round that would otherwise find nothing to do.
+   */
+  waitMs: number;
 }
 
 /** loader -> main: the round's outcome. */
@@ -60,8 +68,10 @@ export type CheckReply =
       swept: number;
       selectMs: number;
       loadMs: number;
+      /** Whether the round waited in MySQL for the version to move (the next round may then start at once). */
+      waited: boolean;
     }
-  | { type: 'unchanged'; seq: number; version: number; swept: number }
+  | { type: 'unchanged'; seq: number; version: number; swept: number; waited: boolean }
   | {
       type: 'failed';
       seq: number;

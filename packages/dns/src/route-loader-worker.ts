@@ -5,7 +5,11 @@
 // the served table and sends it with each request, so a restarted loader
 // starts with a full load compared against what main serves.
 //
-// A round: one primary-key read of RouteVersion (and MySQL's clock). When
+// A round: one primary-key read of RouteVersion (and MySQL's clock); in a
+// round that has nothing else to do, one statement that waits in MySQL up
+// to the check interval for the version to move (waitRouteVersion), so a
+// commit is seen within [dns] version_poll (10 ms) instead of at the next
+// round. When
 // the version moved, the RouteChange rows from the cursor up to it name the
 // changed routes, and only those routes' rows are read and patched into the
 // served table (an incremental load). A full load instead (the whole of
@@ -30,14 +34,16 @@ import {
   loadRouteRows,
   loadRouteRowsOf,
   readRouteChanges,
+  isNoCompoundStatements,
   readRouteVersion,
   sweepRouteChanges,
+  waitRouteVersion,
   type LoadedRoutes,
   type RouteKey,
   type RouteRow,
 } from './route-store.js';
 
-const { mysql, connectTimeoutMs, heartbeat, heartbeatIntervalMs, changeRetentionS, sweepIntervalMs } =
+const { mysql, connectTimeoutMs, heartbeat, heartbeatIntervalMs, changeRetentionS, sweepIntervalMs, versionPollMs } =
   workerData as LoaderWorkerData;
 const port = parentPort!;
 const log = workerLogger();
@@ -51,17 +57,19 @@ const ER_BAD_FIELD_ERROR = 1054;
 // Half the retention: rows the cursor has not read are inserted after it last moved, so none is swept before then.
 const cursor = new ChangeCursor(changeRetentionS / 2);
 let nextSweepAt = 0;
+/** False once the server turned waitRouteVersion down (no anonymous compound statements): each round reads once. */
+let waitInMysql = true;
 // Unref'ed: beats while the thread runs, never keeps it alive.
 new Heartbeat(heartbeat, heartbeatIntervalMs).start();
 
 function check(req: CheckRequest): Promise<CheckReply> {
   return link.use(async (c) => {
-    const { version, nowS } = await readRouteVersion(c);
+    const { version, nowS, waited } = await readVersion(c, req);
     const swept = await sweep(c);
     const stale = req.knownVersion === null || cursor.current !== req.knownVersion || cursor.needsFullLoad(nowS);
     if (!stale && version === req.knownVersion && req.fullLoad === 'no') {
       cursor.confirm(nowS);
-      return { type: 'unchanged', seq: req.seq, version, swept };
+      return { type: 'unchanged', seq: req.seq, version, swept, waited };
     }
     const t0 = performance.now();
     if (!stale && version !== req.knownVersion && req.fullLoad !== 'now') {
@@ -75,7 +83,7 @@ function check(req: CheckRequest): Promise<CheckReply> {
         cursor.advance(version, nowS, rows);
         return {
           ...table,
-          ...loadedFields(req, version, loaded, keys, swept),
+          ...loadedFields(req, version, loaded, keys, swept, waited),
           full: false,
           selectMs,
           loadMs: performance.now() - t0,
@@ -92,7 +100,7 @@ function check(req: CheckRequest): Promise<CheckReply> {
     cursor.reset(version, nowS);
     return {
       ...table,
-      ...loadedFields(req, version, loaded, changes, swept),
+      ...loadedFields(req, version, loaded, changes, swept, waited),
       full: true,
       selectMs,
       loadMs: performance.now() - t0,
@@ -101,8 +109,40 @@ function check(req: CheckRequest): Promise<CheckReply> {
 }
 
 /** What a `loaded` reply says beyond its table and timings, the same for both kinds of load. */
-function loadedFields(req: CheckRequest, version: number, loaded: LoadedRoutes, changes: RouteKey[], swept: number) {
-  return { type: 'loaded', seq: req.seq, version, disabled: loaded.disabled, changes, swept } as const;
+function loadedFields(
+  req: CheckRequest,
+  version: number,
+  loaded: LoadedRoutes,
+  changes: RouteKey[],
+  swept: number,
+  waited: boolean,
+) {
+  return { type: 'loaded', seq: req.seq, version, disabled: loaded.disabled, changes, swept, waited } as const;
+}
+
+/**
+ * RouteVersion for the round: waited for in MySQL when the round would
+ * otherwise end unchanged (a table served, the cursor at its version, no
+ * reload due), else read once.
+ */
+async function readVersion(
+  c: Connection,
+  req: CheckRequest,
+): Promise<{ version: number; nowS: number; waited: boolean }> {
+  const known = req.knownVersion;
+  if (waitInMysql && req.waitMs > 0 && known !== null && cursor.current === known && req.fullLoad === 'no') {
+    try {
+      return { ...(await waitRouteVersion(c, known, req.waitMs, versionPollMs)), waited: true };
+    } catch (err) {
+      if (!isNoCompoundStatements(err)) throw err;
+      waitInMysql = false;
+      log.info(
+        { err: mysqlErrorFields(err) },
+        'MySQL has no anonymous compound statements (BEGIN NOT ATOMIC): RouteVersion is read once per check_interval',
+      );
+    }
+  }
+  return { ...(await readRouteVersion(c)), waited: false };
 }
 
 /** One patch per changed key: its rows from the incremental load (none: the route is gone). */

@@ -23,6 +23,56 @@ export async function readRouteVersion(conn: Connection): Promise<{ version: num
   return { version: Number(version), nowS: Number(now) };
 }
 
+/**
+ * One statement (a MariaDB anonymous compound statement) that re-reads
+ * RouteVersion every poll until it differs from the known version or the
+ * wait is over, then answers as readRouteVersion's query does. Each read in
+ * the loop is a statement of its own in autocommit, so it sees every commit
+ * since, whichever client made it. Values: the wait in microseconds, the
+ * known version, the poll in seconds.
+ */
+const WAIT_ROUTE_VERSION_SQL = `BEGIN NOT ATOMIC
+  DECLARE v BIGINT UNSIGNED DEFAULT 0;
+  DECLARE deadline DATETIME(6) DEFAULT SYSDATE(6) + INTERVAL ? MICROSECOND;
+  w: LOOP
+    SET v = COALESCE((SELECT version FROM RouteVersion WHERE id = 1), 0);
+    IF v <> ? OR SYSDATE(6) >= deadline THEN LEAVE w; END IF;
+    DO SLEEP(?);
+  END LOOP w;
+  SELECT v, UNIX_TIMESTAMP();
+END`;
+
+/**
+ * RouteVersion.version once it differs from `known`, or after `waitMs`
+ * whatever it is, and MySQL's clock at that moment: a change committed
+ * during the wait is seen within `pollMs`, at the cost of a primary-key read
+ * and a sleep inside MySQL per poll instead of a round trip. A server
+ * without anonymous compound statements (MySQL) answers ER_PARSE_ERROR
+ * (isNoCompoundStatements): the caller reads once instead.
+ */
+export async function waitRouteVersion(
+  conn: Connection,
+  known: number,
+  waitMs: number,
+  pollMs: number,
+): Promise<{ version: number; nowS: number }> {
+  // A compound statement answers its SELECT's result set, then its own OK packet.
+  const [results] = (await conn.query({
+    sql: WAIT_ROUTE_VERSION_SQL,
+    values: [Math.round(waitMs * 1000), known, pollMs / 1000],
+    rowsAsArray: true,
+  })) as unknown as [[Array<[number | string, number | string]>, unknown]];
+  const [version, now] = results[0][0];
+  return { version: Number(version), nowS: Number(now) };
+}
+
+const ER_PARSE_ERROR = 1064;
+
+/** True for the error a server without `BEGIN NOT ATOMIC` answers waitRouteVersion with. */
+export function isNoCompoundStatements(err: unknown): boolean {
+  return (err as { errno?: unknown } | null)?.errno === ER_PARSE_ERROR;
+}
+
 /** One RouteData row. Its `ip` and `port` make it a HostInfo as it stands, so the table encodes rows without copying them. */
 export interface RouteRow {
   modid: number;
