@@ -48,6 +48,9 @@ const DAEMON = { name: 'lars-dns', version: readPackageVersion(new URL('../packa
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How a round of the backend loop ended: MySQL did not answer, answered at once, or answered after waiting in MySQL for the version to move. */
+type Round = 'failed' | 'read' | 'waited';
+
 /**
  * The route DNS (docs/architecture.md "DNS"): listens at once, answers
  * GetRouteRequest from the served table and subscribes the asking
@@ -81,10 +84,6 @@ export class DnsServer {
   private version: number | null = null;
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
-  /** How long a round may wait in MySQL for the version to move, ms (0 with [dns] version_poll = 0). */
-  private readonly waitMs: number;
-  /** Whether the last round waited in MySQL for the version to move (route-loader-protocol.ts CheckRequest.waitMs). */
-  private roundWaited = false;
   private listening: Promise<{ address: string; port: number }> | null = null;
   private closed = false;
   private lastLoadAt = 0;
@@ -131,11 +130,10 @@ export class DnsServer {
     checkOption(sweepIntervalMs > 0, 'sweepIntervalMs', 'must be > 0');
     const versionPollMs = options.versionPollMs ?? DEFAULTS.versionPollMs;
     checkOption(versionPollMs >= 0, 'versionPollMs', 'must be >= 0');
-    this.waitMs = versionPollMs > 0 ? this.checkIntervalMs : 0;
     const loaderData = {
       changeRetentionS,
       sweepIntervalMs,
-      versionPollMs,
+      versionWait: versionPollMs > 0 ? { waitMs: this.checkIntervalMs, pollMs: versionPollMs } : null,
       mysql: this.mysql,
       connectTimeoutMs: this.connectTimeoutMs,
       heartbeat: this.threads.slot('loader'),
@@ -193,8 +191,7 @@ export class DnsServer {
     await this.checkSchema();
     this.logger.info({ mysql: describeMysql(this.mysql) }, 'loading routes');
     while (!this.closed && this.version === null) {
-      const ok = await this.runCheck(true);
-      if (!ok) await sleep(this.backoff.next());
+      if ((await this.runCheck(true)) === 'failed') await sleep(this.backoff.next());
     }
     if (this.closed) throw new LarsError(ErrorCode.CLOSED, 'DnsServer closed before it started');
     this.logger.info({ ...bound, routes: this.table.routes, version: this.version }, 'DNS serving');
@@ -307,14 +304,15 @@ export class DnsServer {
     // committed during a long round (a full reload of a large table) is read at once after it.
     // A round that waited in MySQL (for up to checkIntervalMs) is followed at once by the next,
     // so MySQL is always watching the version for this DNS: idle, that is still one round per interval.
-    void this.runCheck(false).then((ok) => {
-      if (!ok) this.schedule(this.backoff.next());
-      else this.schedule(this.roundWaited ? 0 : Math.max(0, this.checkIntervalMs - (performance.now() - started)));
+    void this.runCheck(false).then((round) => {
+      if (round === 'failed') this.schedule(this.backoff.next());
+      else if (round === 'waited') this.schedule(0);
+      else this.schedule(Math.max(0, this.checkIntervalMs - (performance.now() - started)));
     });
   };
 
-  /** One round of the backend loop; true when MySQL answered. */
-  private async runCheck(first: boolean): Promise<boolean> {
+  /** One round of the backend loop: 'failed' unless MySQL answered, 'waited' when it answered after waiting for the version to move. */
+  private async runCheck(first: boolean): Promise<Round> {
     const since = Date.now() - this.lastFullLoadAt;
     const fullLoad: FullLoad =
       first || since >= 2 * this.reloadIntervalMs ? 'now' : since >= this.reloadIntervalMs ? 'due' : 'no';
@@ -324,25 +322,23 @@ export class DnsServer {
       knownVersion: this.version,
       fullLoad,
       table: this.table.buffer,
-      waitMs: this.waitMs,
     });
-    if (this.closed) return true;
+    if (this.closed) return 'read';
     if (reply.type === 'failed') {
       this.counters.loadFailures++;
       // A loader that exited says nothing about MySQL (its error is logged where it died).
       if (reply.mysql !== null) this.mysqlState.markDown(reply.mysql, this.version !== null);
-      return false;
+      return 'failed';
     }
     this.counters.checks++;
     this.counters.changesSwept += reply.swept;
-    this.roundWaited = reply.waited;
     this.mysqlState.markUp();
     this.backoff.reset();
     if (reply.type === 'loaded') {
       this.adopt(reply);
       this.counters.lastSwapMs = Math.round(performance.now() - t0);
     }
-    return true;
+    return reply.waited ? 'waited' : 'read';
   }
 
   /** Swaps in a freshly loaded table (by reference), answers held requests and pushes the changed routes. */

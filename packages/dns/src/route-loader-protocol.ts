@@ -14,8 +14,13 @@ export interface LoaderWorkerData {
   changeRetentionS: number;
   /** How often the loader sweeps RouteChange, ms. */
   sweepIntervalMs: number;
-  /** `[dns] version_poll`, ms: how often MySQL re-reads RouteVersion while a round waits (CheckRequest.waitMs). */
-  versionPollMs: number;
+  /**
+   * A round with nothing else to do waits in MySQL up to `waitMs` (`[dns]
+   * check_interval`) for RouteVersion to move, re-read every `pollMs` (`[dns]
+   * version_poll`; route-store.ts waitRouteVersion); null (version_poll = 0):
+   * every round reads it once.
+   */
+  versionWait: { waitMs: number; pollMs: number } | null;
 }
 
 export type FullLoad = 'no' | 'due' | 'now';
@@ -35,12 +40,6 @@ export interface CheckRequest {
   fullLoad: FullLoad;
   /** The table being served (shared, not copied): an incremental load patches it, a full load is compared with it. */
   table: SharedArrayBuffer;
-  /**
-   * How long the round may wait in MySQL for RouteVersion to move from
-   * knownVersion, ms (route-store.ts waitRouteVersion); 0 reads it once. The
-   * loader waits only in a round that would otherwise find nothing to do.
-   */
-  waitMs: number;
 }
 
 /** loader -> main: the round's outcome. */

@@ -43,7 +43,7 @@ import {
   type RouteRow,
 } from './route-store.js';
 
-const { mysql, connectTimeoutMs, heartbeat, heartbeatIntervalMs, changeRetentionS, sweepIntervalMs, versionPollMs } =
+const { mysql, connectTimeoutMs, heartbeat, heartbeatIntervalMs, changeRetentionS, sweepIntervalMs, versionWait } =
   workerData as LoaderWorkerData;
 const port = parentPort!;
 const log = workerLogger();
@@ -57,8 +57,8 @@ const ER_BAD_FIELD_ERROR = 1054;
 // Half the retention: rows the cursor has not read are inserted after it last moved, so none is swept before then.
 const cursor = new ChangeCursor(changeRetentionS / 2);
 let nextSweepAt = 0;
-/** False once the server turned waitRouteVersion down (no anonymous compound statements): each round reads once. */
-let waitInMysql = true;
+/** How rounds wait in MySQL; null (version_poll = 0, or a server that turned waitRouteVersion down): each round reads once. */
+let wait = versionWait;
 // Unref'ed: beats while the thread runs, never keeps it alive.
 new Heartbeat(heartbeat, heartbeatIntervalMs).start();
 
@@ -130,12 +130,12 @@ async function readVersion(
   req: CheckRequest,
 ): Promise<{ version: number; nowS: number; waited: boolean }> {
   const known = req.knownVersion;
-  if (waitInMysql && req.waitMs > 0 && known !== null && cursor.current === known && req.fullLoad === 'no') {
+  if (wait !== null && known !== null && cursor.current === known && req.fullLoad === 'no') {
     try {
-      return { ...(await waitRouteVersion(c, known, req.waitMs, versionPollMs)), waited: true };
+      return { ...(await waitRouteVersion(c, known, wait.waitMs, wait.pollMs)), waited: true };
     } catch (err) {
       if (!isNoCompoundStatements(err)) throw err;
-      waitInMysql = false;
+      wait = null;
       log.info(
         { err: mysqlErrorFields(err) },
         'MySQL has no anonymous compound statements (BEGIN NOT ATOMIC): RouteVersion is read once per check_interval',

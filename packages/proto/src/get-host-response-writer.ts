@@ -1,9 +1,8 @@
 // The agent's one reply per get_host, encoded without protobufjs's Writer.
 // protobufjs builds a list of operation objects per field and a Buffer per
 // message: about 700 bytes of garbage per reply, nine tenths of what
-// AgentCore.getHost allocated (706 bytes per call before, 17 after), and the
-// pace of the agent's young collections, whose survivors become the old
-// generation's sawtooth of RSS. This writes the same bytes
+// AgentCore.getHost allocated (706 bytes per call before, 17 after), which
+// set the pace of the agent's young collections. This writes the same bytes
 // (get-host-response-writer.test.ts compares them with encodeBody over edge
 // and seeded random values) into one reused buffer.
 import type { GetHostResponse } from './messages.js';
