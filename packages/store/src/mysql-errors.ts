@@ -149,6 +149,19 @@ export function isMysqlConnectionBroken(err: unknown): boolean {
   );
 }
 
+/**
+ * Error numbers after which the server a connection is on cannot serve the
+ * next statement either, though the connection may be up: 1047 (a Galera
+ * node not ready), 1290 (read-only, e.g. a node not yet synced). The next
+ * connect should try another address.
+ */
+export const NODE_UNUSABLE_ERRNOS: ReadonlySet<number> = new Set([1047, 1290]);
+
+/** The connection broke, or the server it is on cannot serve (NODE_UNUSABLE_ERRNOS): connect elsewhere. */
+export function isMysqlNodeUnusable(err: unknown): boolean {
+  return isMysqlConnectionBroken(err) || NODE_UNUSABLE_ERRNOS.has((err as { errno?: unknown })?.errno as number);
+}
+
 /** True when retrying the same work later may succeed. */
 export function isTransientMysqlError(err: unknown): boolean {
   return classifyMysqlError(err) === MysqlErrorClass.TRANSIENT;

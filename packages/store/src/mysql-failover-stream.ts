@@ -3,11 +3,17 @@
 // connections runs over the stream the factory returns. This one opens a TCP
 // socket to the first address of a MysqlFailover that accepts one, so the
 // pool stays an ordinary mysql2 Pool (its users keep their types) while its
-// new connections fail over. Failover is at the TCP level only: a server
-// that accepts and then refuses the handshake is not skipped (MysqlLink,
-// which opens whole MySQL connections per address, does skip it).
+// new connections fail over. A server that accepts and then refuses the
+// handshake is not skipped (MysqlLink, which opens whole MySQL connections
+// per address, does skip it). A server that answers a statement with an
+// error saying it cannot serve (NODE_UNUSABLE_ERRNOS: a Galera node out of
+// the primary component, read-only) has that answer delivered, then the
+// stream ends: mysql2 drops the connection from the pool and the next one
+// starts at the following address, as after a connection that broke.
 import { connect, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import { MysqlErrScanner } from './mysql-err-scanner.js';
+import { NODE_UNUSABLE_ERRNOS } from './mysql-errors.js';
 import type { MysqlFailover } from './mysql-failover.js';
 import { formatMysqlAddress, type MysqlAddress } from './mysql-settings.js';
 
@@ -66,10 +72,29 @@ export class FailoverStream extends Duplex {
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
-    socket.on('data', (data: Buffer) => {
-      if (!this.push(data)) socket.pause();
+    let unusable: number | null = null;
+    const scanner = new MysqlErrScanner((errno) => {
+      if (unusable === null && NODE_UNUSABLE_ERRNOS.has(errno)) unusable = errno;
     });
-    socket.on('end', () => this.push(null));
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      this.push(null);
+    };
+    socket.on('data', (data: Buffer) => {
+      if (ended) return;
+      scanner.feed(data);
+      if (!this.push(data)) socket.pause();
+      if (unusable === null) return;
+      // The statement has its answer (pushed before the end). At the end the
+      // pool drops the connection and this stream destroys itself
+      // (autoDestroy), which closes the socket.
+      broke(Object.assign(new Error(`the server answered errno ${unusable}: it cannot serve`), { errno: unusable }));
+      socket.pause();
+      end();
+    });
+    socket.on('end', end);
     socket.on('error', (err) => {
       broke(err);
       this.destroy(err);

@@ -1,7 +1,8 @@
+import { setImmediate } from 'node:timers/promises';
 import { createConnection, createPool, type Connection, type Pool } from 'mysql2/promise';
 import type { Logger } from '@lars/reactor';
 import { LogThrottle } from '@lars/wire';
-import { isMysqlConnectionBroken, mysqlErrorFields } from './mysql-errors.js';
+import { isMysqlNodeUnusable, mysqlErrorFields } from './mysql-errors.js';
 import { FailoverStream } from './mysql-failover-stream.js';
 import { MysqlFailover, type MysqlFailoverEvent, type MysqlFailoverOptions } from './mysql-failover.js';
 import { formatMysqlAddress, mysqlAddresses, type MysqlAddress, type MysqlSettings } from './mysql-settings.js';
@@ -101,16 +102,12 @@ export interface MysqlLinkOptions {
   failover?: MysqlFailoverOptions;
 }
 
-/**
- * Errors after which the server the connection is on cannot serve the next
- * statement either, though the connection may be up: 1047 (a Galera node not
- * ready), 1290 (read-only, e.g. a node not yet synced). The next connect
- * tries another address.
- */
-const NODE_UNUSABLE_ERRNOS: ReadonlySet<number> = new Set([1047, 1290]);
-
-function nodeUnusable(err: unknown): boolean {
-  return isMysqlConnectionBroken(err) || NODE_UNUSABLE_ERRNOS.has((err as { errno?: unknown })?.errno as number);
+/** What a connection the server closed (its FIN read, no error yet) broke with. */
+function serverClosed(): Error {
+  return Object.assign(new Error('Connection lost: the server closed the connection'), {
+    code: 'PROTOCOL_CONNECTION_LOST',
+    fatal: true,
+  });
 }
 
 /**
@@ -146,10 +143,16 @@ export class MysqlLink {
   }
 
   /**
-   * The open connection, or a new one at the first address that answers
+   * The open connection (after one event-loop turn, so a close the server
+   * sent meanwhile is seen), or a new one at the first address that answers
    * (and passes `onConnect`: a node that fails it is skipped too).
    */
   async get(): Promise<Connection> {
+    // A connection the server closed while this thread was busy has its FIN
+    // unread: one turn of the event loop reads it ('end': the link lets the
+    // connection go), and a new one is opened instead of the work writing
+    // into the closed one and failing (EPIPE, lost).
+    if (this.conn !== null) await setImmediate();
     if (this.conn === null) {
       let address: MysqlAddress | null = null;
       const c = await this.failover.connect(async (a) => {
@@ -166,6 +169,12 @@ export class MysqlLink {
         return opened;
       });
       c.on('error', (err) => this.forget(c, err));
+      // mysql2 reports the server's close as an error only once the socket
+      // has closed, a turn or more after the FIN was read ('end'); a write in
+      // between fails (EPIPE, "ended by the other party"), so 'end' lets the
+      // connection go. Not destroyed here: mysql2 then drops the error a
+      // statement in flight on it is waiting for.
+      c.on('end', () => this.letGo(c, serverClosed()));
       this.conn = c;
       this.connAddress = address;
     }
@@ -179,12 +188,16 @@ export class MysqlLink {
 
   /** Forgets `c`; `broke` (the error that broke it, or null) moves the next connect to the next address. */
   private forget(c: Connection, broke: unknown): void {
-    if (this.conn === c) {
-      if (broke !== null && this.connAddress !== null) this.failover.broke(this.connAddress, broke);
-      this.conn = null;
-      this.connAddress = null;
-    }
+    this.letGo(c, broke);
     c.destroy();
+  }
+
+  /** Stops handing `c` out, leaving it to close itself (a statement in flight on it still gets its error). */
+  private letGo(c: Connection, broke: unknown): void {
+    if (this.conn !== c) return;
+    if (broke !== null && this.connAddress !== null) this.failover.broke(this.connAddress, broke);
+    this.conn = null;
+    this.connAddress = null;
   }
 
   /**
@@ -208,7 +221,7 @@ export class MysqlLink {
     try {
       return await work(c);
     } catch (err) {
-      this.forget(c, nodeUnusable(err) ? err : null);
+      this.forget(c, isMysqlNodeUnusable(err) ? err : null);
       throw err;
     }
   }

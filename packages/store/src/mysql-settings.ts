@@ -9,6 +9,7 @@ import {
   readRules,
   stringRule,
 } from '@lars/reactor';
+import { isIP } from 'node:net';
 import { ErrorCode, LarsError } from '@lars/wire';
 
 /** One MySQL server address. */
@@ -47,8 +48,8 @@ export interface WithMysql {
 
 const nonEmpty = (v: string): boolean => v.length > 0;
 
-const HOST = /^[A-Za-z0-9._%-]+$/;
-const IPV6 = /^[0-9A-Fa-f:.%]+$/;
+/** A host name or an IPv4 address, the unbracketed form. */
+const HOST = /^[A-Za-z0-9._-]+$/;
 
 /** `host:port` or `[v6]:port`, the items of `db_hosts`. */
 export function parseMysqlAddress(text: string): ListItem<MysqlAddress> {
@@ -57,7 +58,9 @@ export function parseMysqlAddress(text: string): ListItem<MysqlAddress> {
   const m = bracketed ?? plain;
   if (m === null) return { why: 'is not host:port (an IPv6 address as [addr]:port)' };
   const [, host, digits] = m;
-  if (!(bracketed === null ? HOST : IPV6).test(host)) return { why: 'has no valid IP address or host name' };
+  // isIP takes an IPv6 zone id (fe80::1%eth0), which net.connect, and so mysql2, honours.
+  if (!(bracketed === null ? HOST.test(host) : isIP(host) !== 0))
+    return { why: 'has no valid IP address or host name' };
   const port = Number(digits);
   if (!Number.isInteger(port) || port < 1 || port > 65535) return { why: 'has a port outside 1..65535' };
   return { item: { host, port } };

@@ -1,14 +1,15 @@
 // MysqlLink and createMysqlPool over a `db_hosts` list against the local
 // MariaDB: the first address is a loopback port nobody listens on (a server
 // that is down), the second the real server. Both holders must reach the
-// real one, count the failover, and survive the server killing their
-// connection. Needs MySQL: bash scripts/mysql-local.sh start.
+// real one, count the failover, survive the server killing their
+// connection, and move past a server that answers it cannot serve (the real
+// server raises that answer, errno 1290, with SIGNAL). Needs MySQL: bash
+// scripts/mysql-local.sh start.
 import { createServer } from 'node:net';
 import type { Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createMysqlPool,
-  isMysqlConnectionBroken,
   MYSQL_DEFAULTS,
   type MysqlAddress,
   type MysqlFailoverEvent,
@@ -19,6 +20,8 @@ import { createTestDatabase, type TestDatabase } from '../../../test-support/db.
 import { captureLogs, LEVEL } from '../../../test-support/log-capture.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
+/** The answer of a read-only server (or a Galera node not yet synced), raised by the real one. */
+const ANSWER_1290 = "SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1290, MESSAGE_TEXT = 'read-only (raised by the test)'";
 
 let db: TestDatabase;
 let down: MysqlAddress;
@@ -43,13 +46,12 @@ async function connectionId(c: Pick<Connection, 'query'>): Promise<number> {
 }
 
 /**
- * Resolves when `c` emits `event`: 'error' for a plain connection (mysql2
- * emits it once the socket closed, and MysqlLink forgets the connection on
- * it), 'end' for a pooled one (the pool drops it on the server's FIN already).
+ * Resolves when `c` emits 'end' (the server's FIN read), on which
+ * MysqlLink forgets its connection and a pool drops a pooled one.
  */
-function emitted(c: { once(event: 'end' | 'error', listener: () => void): unknown }, event: 'end' | 'error') {
+function ended(c: { once(event: 'end', listener: () => void): unknown }) {
   return new Promise<void>((resolve) => {
-    c.once(event, () => resolve());
+    c.once('end', () => resolve());
   });
 }
 
@@ -97,7 +99,7 @@ describe('MysqlLink over db_hosts', () => {
     try {
       const c = await link.get();
       const killed = await connectionId(c);
-      const closed = emitted(c, 'error');
+      const closed = ended(c);
       await db.admin.query(`KILL ${killed}`);
       await closed;
       // The link saw the break: the next use opens a new connection on the real server.
@@ -112,19 +114,16 @@ describe('MysqlLink over db_hosts', () => {
     }
   });
 
-  it('recovers on the use after one that ran on a connection killed under it', async () => {
+  it('reconnects on the first use after the server killed its connection, without failing it', async () => {
     const link = new MysqlLink(settings, CONNECT_TIMEOUT_MS);
     try {
-      const killed = await link.use(connectionId);
-      await db.admin.query(`KILL ${killed}`);
-      // The break may not have reached the client yet: this use may fail on it (dropping it) or already reconnect.
-      const outcome = await link.use(connectionId).then(
-        (id) => ({ id }),
-        (err: unknown) => ({ err }),
-      );
-      if ('id' in outcome) expect(outcome.id).not.toBe(killed);
-      else expect(isMysqlConnectionBroken(outcome.err)).toBe(true);
-      await vi.waitFor(async () => expect(await link.use(connectionId)).not.toBe(killed));
+      for (let round = 0; round < 20; round++) {
+        const killed = await link.use(connectionId);
+        // KILL closes the connection's socket before it answers: the FIN is on its way, not yet read.
+        await db.admin.query(`KILL ${killed}`);
+        const next = await link.use(connectionId);
+        expect(next, `round ${round}`).not.toBe(killed);
+      }
     } finally {
       await link.close();
     }
@@ -168,7 +167,7 @@ describe('createMysqlPool over db_hosts', () => {
     try {
       const conn = await pool.getConnection();
       const killed = await connectionId(conn);
-      const closed = emitted(conn.connection, 'end');
+      const closed = ended(conn.connection);
       conn.release();
       await db.admin.query(`KILL ${killed}`);
       // The pool drops a connection that ended while idle; the next query opens a new one.
@@ -176,6 +175,51 @@ describe('createMysqlPool over db_hosts', () => {
       const next = await connectionId(pool);
       expect(next).not.toBe(killed);
       expect(logs.matching({ level: LEVEL.warn, from: `127.0.0.1:${down.port}` }).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('moves past a server that answers a statement with 1290: the answer is delivered, the next connection goes elsewhere', async () => {
+    const real = { host: db.host, port: db.port };
+    const events: MysqlFailoverEvent[] = [];
+    // The real server first this time: connections open there, and only the answer makes the pool move on.
+    const pool = createMysqlPool(
+      { ...settings, hosts: [real, down] },
+      { connectionLimit: 1, connectTimeoutMs: CONNECT_TIMEOUT_MS, failover: { onFailover: (e) => events.push(e) } },
+    );
+    try {
+      const first = await connectionId(pool);
+      expect(events).toEqual([]);
+      await expect(pool.query(ANSWER_1290)).rejects.toMatchObject({ errno: 1290 });
+      expect(events).toEqual([expect.objectContaining({ from: real, to: down, reason: 'connection broke' })]);
+      // The pool dropped that connection: the next one tries the down address, then the real one.
+      const next = await connectionId(pool);
+      expect(next).not.toBe(first);
+      expect(events.map((e) => e.reason)).toEqual(['connection broke', 'connect failed']);
+      expect(events[1]).toMatchObject({ from: down, to: real });
+      // And the dropped connection is closed, not left open on the server.
+      await vi.waitFor(async () => {
+        const sql = 'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?';
+        const [rows] = await db.admin.query(sql, [first]);
+        expect(Number((rows as { n: number }[])[0].n)).toBe(0);
+      });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('keeps its connection after an ordinary statement error', async () => {
+    const events: MysqlFailoverEvent[] = [];
+    const pool = createMysqlPool(
+      { ...settings, hosts: [{ host: db.host, port: db.port }, down] },
+      { connectionLimit: 1, connectTimeoutMs: CONNECT_TIMEOUT_MS, failover: { onFailover: (e) => events.push(e) } },
+    );
+    try {
+      const first = await connectionId(pool);
+      await expect(pool.query('SELECT * FROM no_such_table')).rejects.toMatchObject({ errno: 1146 });
+      expect(await connectionId(pool)).toBe(first);
+      expect(events).toEqual([]);
     } finally {
       await pool.end();
     }

@@ -40,6 +40,17 @@ describe('db_hosts parsing', () => {
     ]);
   });
 
+  it('keeps the zone id of a link-local IPv6 address', () => {
+    expect(settings('db_hosts = [fe80::1%eth0]:3306, [fe80::2%2]:3307').hosts).toEqual([
+      { host: 'fe80::1%eth0', port: 3306 },
+      { host: 'fe80::2%2', port: 3307 },
+    ]);
+  });
+
+  it('takes an IPv4 address in brackets too', () => {
+    expect(settings('db_hosts = [10.0.0.1]:3306').hosts).toEqual([{ host: '10.0.0.1', port: 3306 }]);
+  });
+
   it('takes one address as a list of one', () => {
     expect(settings('db_hosts = 127.0.0.1:3306').hosts).toEqual([{ host: '127.0.0.1', port: 3306 }]);
   });
@@ -51,6 +62,9 @@ describe('db_hosts parsing', () => {
     ['db1:33o6', '"db1:33o6" is not host:port (an IPv6 address as [addr]:port)'],
     ['db 1:3306', '"db 1:3306" has no valid IP address or host name'],
     ['[db-1]:3306', '"[db-1]:3306" has no valid IP address or host name'],
+    ['[1::2::3]:3306', '"[1::2::3]:3306" has no valid IP address or host name'],
+    ['[fe80::1%]:3306', '"[fe80::1%]:3306" has no valid IP address or host name'],
+    ['db%1:3306', '"db%1:3306" has no valid IP address or host name'],
     ['db1:0', '"db1:0" has a port outside 1..65535'],
     ['db1:65536', '"db1:65536" has a port outside 1..65535'],
   ])('refuses %s, naming the file, the key, the whole value, the bad item and the range', (item, why) => {
