@@ -3,7 +3,7 @@
 // own, read through the one JSON line it prints.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { buildCClient } from './bench-common.js';
+import { buildCProgram } from './bench-common.js';
 
 const SOURCE = fileURLToPath(new URL('./agent-get-host-client.c', import.meta.url));
 const BINARY = fileURLToPath(new URL('../var/bench/agent-get-host-client', import.meta.url));
@@ -37,7 +37,7 @@ export interface LowLoadResult {
 }
 
 export function runLowLoad(run: LowLoadRun): Promise<LowLoadResult> {
-  buildCClient(SOURCE, BINARY);
+  buildCProgram(SOURCE, BINARY);
   const argv = [run.host, run.port, run.modid, run.cmdid, run.count, run.warmup].map(String);
   // Timeouts are 1 s each: a dead server would take count seconds, so bound the run.
   const timeoutMs = 120_000;

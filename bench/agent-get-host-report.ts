@@ -4,6 +4,7 @@ import { type BenchArgs, machine, printTable } from './bench-common.js';
 import {
   AGENT_SIDES,
   GOALS,
+  REFERENCE_SIDES,
   mib,
   round3,
   type Idle,
@@ -11,11 +12,13 @@ import {
   type LowLoad,
   type Measured,
   type Point,
+  type ReferencePoint,
   type ThreadsRss,
 } from './agent-get-host-types.js';
 
 export interface Report {
   points: Point[];
+  reference: ReferencePoint[];
   lowLoad: LowLoad;
   threadsRss: ThreadsRss[];
   idle: Idle;
@@ -55,7 +58,7 @@ const lowSide = (r: LowLoadResult) => ({
 const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
 
 export function report(r: Report): void {
-  const { points, lowLoad, threadsRss, idle, long, settings } = r;
+  const { points, reference, lowLoad, threadsRss, idle, long, settings } = r;
   const cpuRatio = (p: Point, s: (typeof AGENT_SIDES)[number]) => p.agent[s].cpuUsPerRequest / p.floor.cpuUsPerRequest;
   const nativeVsDgram = (p: Point) => p.agent.native.loopsPerSecond / p.agent.dgram.loopsPerSecond;
   const cpuPoints = points.filter(
@@ -87,6 +90,17 @@ export function report(r: Report): void {
       ),
       nativeVsDgram: round3(nativeVsDgram(p)),
     })),
+    reference: reference.map((p) => {
+      const vsFloor = (m: Measured) => ({ ...side(m), cpuRatio: round3(m.cpuUsPerRequest / p.floor.cpuUsPerRequest) });
+      return {
+        threads: p.threads,
+        inflight: p.inflight,
+        mode: 'get',
+        floor: side(p.floor),
+        native: vsFloor(p.native),
+        ...Object.fromEntries(REFERENCE_SIDES.map((s) => [s, vsFloor(p.reference[s])])),
+      };
+    }),
     lowLoad: {
       client: 'bench/agent-get-host-client.c: 1 thread, blocking get_host, 1 in flight',
       ...settings.LOW_LOAD,
@@ -153,6 +167,29 @@ export function report(r: Report): void {
     `\nnative CPU per get_host / floor's, pure get_host at ${GOALS.cpuRatioThreads.join(' and ')} client threads: worst ${g.worstNativeCpuRatio} ` +
       `(goal <= ${GOALS.maxNativeCpuRatio}: ${verdict(g.cpuRatioMet)}); native loops/s / dgram's, worst point ${g.worstNativeVsDgram} ` +
       `(goal >= ${GOALS.minNativeVsDgram}: ${verdict(g.nativeVsDgramMet)})\n`,
+  );
+  process.stdout.write(
+    `\nreference, pure get_host: the same canned answers as the floor from C (bench/agent-echo-reference.c), back to back with the floor ` +
+      `and the native agent: c-epoll = one thread, epoll, recvmmsg/sendmmsg (the native agent's design without Node); ` +
+      `c-threads = a blocking thread per port (the original agent's design)\n\n`,
+  );
+  printTable(
+    reference.flatMap((p) =>
+      (['floor', 'native', ...REFERENCE_SIDES] as const).map((s) => {
+        const m = s === 'floor' ? p.floor : s === 'native' ? p.native : p.reference[s];
+        return {
+          threads: p.threads,
+          inflight: p.inflight,
+          server: s,
+          'loops/s': Math.round(m.loopsPerSecond),
+          'p50 ms': m.p50Ms,
+          'p99 ms': m.p99Ms,
+          'CPU µs/req': m.cpuUsPerRequest,
+          'CPU / floor': m.cpuUsPerRequest / p.floor.cpuUsPerRequest,
+          errors: m.errors,
+        };
+      }),
+    ),
   );
   const { LOW_LOAD } = settings;
   process.stdout.write(

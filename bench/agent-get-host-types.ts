@@ -8,6 +8,17 @@ export type AgentSide = (typeof AGENT_SIDES)[number];
 /** floor = bare three-thread node:dgram echo with canned answers on the same ports. */
 export type Side = 'floor' | AgentSide;
 
+/**
+ * The reference servers in C (agent-echo-reference.c) with the floor's
+ * canned answers: `c-epoll` one thread with epoll and recvmmsg/sendmmsg
+ * (the native agent's design, threads = 0, without Node), `c-threads` a
+ * blocking thread per port (the original agent's design).
+ */
+export const REFERENCE_SIDES = ['c-epoll', 'c-threads'] as const;
+export type ReferenceSide = (typeof REFERENCE_SIDES)[number];
+export const isReferenceSide = (side: string): side is ReferenceSide =>
+  (REFERENCE_SIDES as readonly string[]).includes(side);
+
 /** `loop`: get_host then a report; `get`: get_host alone. */
 export const MODES = ['loop', 'get'] as const;
 export type Mode = (typeof MODES)[number];
@@ -38,6 +49,15 @@ export interface Point {
   mode: Mode;
   floor: Measured;
   agent: Record<AgentSide, Measured>;
+}
+
+/** A pure get_host point measured again, back to back, on the floor, the native agent and the reference servers. */
+export interface ReferencePoint {
+  threads: number;
+  inflight: number;
+  floor: Measured;
+  native: Measured;
+  reference: Record<ReferenceSide, Measured>;
 }
 
 export interface LowLoad {

@@ -26,6 +26,7 @@ import { freePortRange } from '../test-support/ports.js';
 import { REPO_ROOT } from '../test-support/repo-paths.js';
 import { parseBenchArgs } from './bench-common.js';
 import { startDaemon, type DaemonProcess } from './daemon-harness.js';
+import { type ServerProcess, startReference } from './agent-echo-reference.js';
 import { benchDatabase, startDnsProcess } from './dns-harness.js';
 import { type LowLoadResult, runLowLoad } from './agent-c-client.js';
 import { runQps } from './agent-qps.js';
@@ -33,6 +34,8 @@ import { report } from './agent-get-host-report.js';
 import {
   AGENT_SIDES,
   MODES,
+  REFERENCE_SIDES,
+  isReferenceSide,
   mib,
   round3,
   type AgentSide,
@@ -42,6 +45,8 @@ import {
   type Measured,
   type Mode,
   type Point,
+  type ReferencePoint,
+  type ReferenceSide,
   type Side,
   type ThreadsRss,
 } from './agent-get-host-types.js';
@@ -49,8 +54,9 @@ import {
 const args = parseBenchArgs();
 const THREADS = [1, 2, 10] as const;
 const INFLIGHT = [1, 16] as const;
-// 12 points x 3 sides, each a qps process after a warm-up one: this keeps the
-// default run near three minutes. Each run loops WARMUP seconds before it
+// 12 points x 3 sides, each a qps process after a warm-up one (with the
+// reference runs and the rest, the default run takes seven to ten minutes,
+// most of it starting qps processes). Each run loops WARMUP seconds before it
 // counts, so JIT warm-up of freshly started threads stays out of the figures.
 const SECONDS = 1.5;
 const WARMUP = 0.5;
@@ -64,6 +70,13 @@ const THREADS_RSS = { agentThreads: [0, 1, 2, 3], clientThreads: 10, inflight: 1
  * answers) and JIT warm-up of the freshly started process. About 2-5 s a side.
  */
 const LOW_LOAD = { modid: 1, cmdid: 1, count: 100_000, warmup: 20_000 } as const;
+/**
+ * The reference runs: pure get_host at the client thread counts of the CPU
+ * goal, on the floor, the native agent and the C reference servers back to
+ * back, so the kernel's share of a request on this machine is measured beside
+ * the goal's points.
+ */
+const REFERENCE = { threads: [2, 10], inflight: [1, 16] } as const;
 /** The idle window: the agent serves nothing for this long. */
 const IDLE_SECONDS = 10;
 
@@ -144,14 +157,25 @@ try {
     );
   });
   closers.push(() => holder.release());
-  const measure = async (side: Side, threads: number, inflight: number, mode: Mode): Promise<Measured> => {
-    const server = await holder.use({ side });
+  const measureOn = async (server: ServerProcess, threads: number, inflight: number, mode: Mode): Promise<Measured> => {
     const noReport = mode === 'get';
     await runQps({ basePort, threads, inflight, seconds: WARMUP, warmup: 0, noReport });
     const cpu0 = server.cpuSeconds();
     const run = await runQps({ basePort, threads, inflight, seconds: SECONDS, warmup: 0, noReport });
     const cpu = server.cpuSeconds() - cpu0;
     return { ...run, cpuUsPerRequest: run.loops > 0 ? (cpu * 1e6) / run.loops : 0, rssBytes: server.rss() };
+  };
+  const measure = async (side: Side, threads: number, inflight: number, mode: Mode): Promise<Measured> =>
+    measureOn(await holder.use({ side }), threads, inflight, mode);
+  /** A reference server holds the ports for one run (it starts in milliseconds: no process to keep warm). */
+  const measureReference = async (side: ReferenceSide, threads: number, inflight: number): Promise<Measured> => {
+    await holder.release();
+    const server = await startReference('127.0.0.1', basePort, side);
+    try {
+      return await measureOn(server, threads, inflight, 'get');
+    } finally {
+      await server.stop();
+    }
   };
 
   const points: Point[] = [];
@@ -167,6 +191,22 @@ try {
         points.push({ threads, inflight, mode, floor: runs.floor, agent: { native: runs.native, dgram: runs.dgram } });
         order = [...order].reverse();
       }
+    }
+  }
+
+  // Reference: the CPU goal's pure get_host points again, with the C servers beside the floor and the native agent.
+  const reference: ReferencePoint[] = [];
+  let referenceOrder: Array<Side | ReferenceSide> = ['floor', 'native', ...REFERENCE_SIDES];
+  for (const threads of REFERENCE.threads) {
+    for (const inflight of REFERENCE.inflight) {
+      const runs = {} as Record<Side | ReferenceSide, Measured>;
+      for (const side of referenceOrder)
+        runs[side] = isReferenceSide(side)
+          ? await measureReference(side, threads, inflight)
+          : await measure(side, threads, inflight, 'get');
+      const c = Object.fromEntries(REFERENCE_SIDES.map((s) => [s, runs[s]])) as Record<ReferenceSide, Measured>;
+      reference.push({ threads, inflight, floor: runs.floor, native: runs.native, reference: c });
+      referenceOrder = [...referenceOrder].reverse();
     }
   }
 
@@ -247,7 +287,16 @@ try {
       },
     };
   }
-  report({ points, lowLoad, threadsRss, idle, long, args, settings: { SECONDS, WARMUP, LONG, LOW_LOAD, THREADS_RSS } });
+  report({
+    points,
+    reference,
+    lowLoad,
+    threadsRss,
+    idle,
+    long,
+    args,
+    settings: { SECONDS, WARMUP, LONG, LOW_LOAD, THREADS_RSS },
+  });
 } finally {
   for (const close of closers.reverse()) {
     // Keep closing the rest; the benchmark's own error (if any) is the one that propagates.

@@ -67,13 +67,13 @@ export function sharedClock(): number {
 }
 
 /**
- * Compiles a benchmark's C client (`cc -O2 -Wall -Werror`) to `binary`
- * (under var/bench/) when the binary is missing or older than `source`, so
- * a run after an edit never measures a stale client.
+ * Compiles a benchmark's C program (`cc -O2 -Wall -Werror`, then `flags`)
+ * to `binary` (under var/bench/) when the binary is missing or older than
+ * `source`, so a run after an edit never measures a stale program.
  */
-export function buildCClient(source: string, binary: string): void {
+export function buildCProgram(source: string, binary: string, flags: readonly string[] = []): void {
   const mtime = (f: string) => statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? -1;
   if (mtime(binary) >= mtime(source)) return;
   mkdirSync(dirname(binary), { recursive: true });
-  execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', binary, source], { stdio: 'inherit' });
+  execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', binary, source, ...flags], { stdio: 'inherit' });
 }

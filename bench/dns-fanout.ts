@@ -24,7 +24,7 @@ import { encodeBody, MessageId } from '@lars/proto';
 import { changeRoutes } from '@lars/store';
 import { encodeFrame } from '@lars/wire';
 import { SOURCE_NODE_ARGS } from '../test-support/source-node.js';
-import { buildCClient, machine, parseBenchArgs, percentile, printTable, sharedClock } from './bench-common.js';
+import { buildCProgram, machine, parseBenchArgs, percentile, printTable, sharedClock } from './bench-common.js';
 import { processRssBytes } from './daemon-harness.js';
 import type { FloorCommand, FloorReport } from './dns-fanout-floor.js';
 import { benchDatabase, startDnsProcess } from './dns-harness.js';
@@ -94,7 +94,7 @@ function clientLine(cmd: ClientCommand): string {
 
 /** The client, its soft open-file limit raised to the hard one, commands on stdin and reports on stdout. */
 function startClient(): ChildProcess {
-  buildCClient(CLIENT_SOURCE, CLIENT_BINARY);
+  buildCProgram(CLIENT_SOURCE, CLIENT_BINARY);
   return spawn('bash', ['-c', 'ulimit -Sn "$(ulimit -Hn)" && exec "$0"', CLIENT_BINARY], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
