@@ -108,7 +108,16 @@ class QpsThread {
 /** Resolves at the end of the run: after `seconds`, on abort, or on a thread's failure. */
 function runEnd(seconds: number | undefined, signal: AbortSignal | undefined, failed: Promise<void>): Promise<void> {
   return new Promise((resolve) => {
-    const timer = seconds === undefined ? undefined : setTimeout(done, seconds * 1000);
+    const deadline = performance.now() + (seconds ?? 0) * 1000;
+    // A timer runs on the loop's clock, cached in whole milliseconds, so it
+    // may fire up to 1 ms before `seconds` have passed on performance.now():
+    // it is set again for what is left, so the run is never shorter.
+    const due = (): void => {
+      const left = deadline - performance.now();
+      if (left > 0) timer = setTimeout(due, Math.ceil(left));
+      else done();
+    };
+    let timer = seconds === undefined ? undefined : setTimeout(due, seconds * 1000);
     function done(): void {
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', done);
