@@ -6,16 +6,13 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { buildCProgram } from './bench-common.js';
 import type { ReferenceSide } from './agent-get-host-types.js';
-import { type DaemonProcess, processCpuSeconds, processRssBytes } from './daemon-harness.js';
+import { processCpuSeconds, processRssBytes, type ServerProcess } from './daemon-harness.js';
 
 const SOURCE = fileURLToPath(new URL('./agent-echo-reference.c', import.meta.url));
 const BINARY = fileURLToPath(new URL('../var/bench/agent-echo-reference', import.meta.url));
 
 /** The C program's mode per side: `epoll` one thread over the three ports, `threads` a blocking thread per port. */
 const MODE: Record<ReferenceSide, string> = { 'c-epoll': 'epoll', 'c-threads': 'threads' };
-
-/** What the benchmark measures of a server process. */
-export type ServerProcess = Pick<DaemonProcess, 'pid' | 'rss' | 'cpuSeconds' | 'stop'>;
 
 /** Starts the reference server `side` on host:basePort..basePort+2; resolves once it has bound them. */
 export async function startReference(host: string, basePort: number, side: ReferenceSide): Promise<ServerProcess> {

@@ -18,6 +18,9 @@ export interface DaemonProcess {
   stop(): Promise<void>;
 }
 
+/** What a benchmark measures of any server process (a daemon, or a reference server of its own). */
+export type ServerProcess = Pick<DaemonProcess, 'pid' | 'rss' | 'cpuSeconds' | 'stop'>;
+
 export interface StartDaemonOptions {
   /** Whether the daemon has a `[reactor]` section (a TCP server: the DNS, the reporter); the agent has none. Default true. */
   reactor?: boolean;

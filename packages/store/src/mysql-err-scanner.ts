@@ -26,7 +26,7 @@ export class MysqlErrScanner {
   private readonly header = new Uint8Array(HEADER_BYTES);
   /** Payload bytes of the current packet not yet passed. */
   private remaining = 0;
-  /** Payload bytes seen so far of the current packet (0..2 matter: marker and errno). */
+  /** Payload bytes of the current packet looked at, up to 3 (the marker and the errno); the rest is skipped. */
   private payloadSeen = 0;
   /** The current packet continues an earlier one: its first byte is not a packet type. */
   private continuation = false;
@@ -52,9 +52,13 @@ export class MysqlErrScanner {
       const skip = Math.min(this.remaining, chunk.length - i);
       i += skip;
       this.remaining -= skip;
-      this.payloadSeen += skip;
-      if (this.remaining === 0) this.headerSeen = 0;
+      this.endIfDone();
     }
+  }
+
+  /** At the payload's end the next byte starts a header. */
+  private endIfDone(): void {
+    if (this.remaining === 0) this.headerSeen = 0;
   }
 
   private startPayload(): void {
@@ -64,7 +68,7 @@ export class MysqlErrScanner {
     this.isErr = false;
     this.continuation = this.lastWasMax;
     this.lastWasMax = this.remaining === MAX_PAYLOAD;
-    if (this.remaining === 0) this.headerSeen = 0;
+    this.endIfDone();
   }
 
   private payloadByte(b: number): void {
@@ -73,6 +77,6 @@ export class MysqlErrScanner {
     if (at === 0) this.isErr = b === ERR_MARKER;
     else if (at === 1) this.errLow = b;
     else if (this.isErr) this.onErr(this.errLow | (b << 8));
-    if (this.remaining === 0) this.headerSeen = 0;
+    this.endIfDone();
   }
 }

@@ -1,4 +1,3 @@
-import { setImmediate } from 'node:timers/promises';
 import { createConnection, createPool, type Connection, type Pool } from 'mysql2/promise';
 import type { Logger } from '@lars/reactor';
 import { LogThrottle } from '@lars/wire';
@@ -143,16 +142,10 @@ export class MysqlLink {
   }
 
   /**
-   * The open connection (after one event-loop turn, so a close the server
-   * sent meanwhile is seen), or a new one at the first address that answers
+   * The open connection, or a new one at the first address that answers
    * (and passes `onConnect`: a node that fails it is skipped too).
    */
   async get(): Promise<Connection> {
-    // A connection the server closed while this thread was busy has its FIN
-    // unread: one turn of the event loop reads it ('end': the link lets the
-    // connection go), and a new one is opened instead of the work writing
-    // into the closed one and failing (EPIPE, lost).
-    if (this.conn !== null) await setImmediate();
     if (this.conn === null) {
       let address: MysqlAddress | null = null;
       const c = await this.failover.connect(async (a) => {
