@@ -16,6 +16,7 @@ import { keyedRecord, ROUTE_BODY_OFFSET, ToMain, ToWorker } from './agent-protoc
 import type { LoadBalanceConfig } from './load-balance-config.js';
 import { RouteBook } from './route-book.js';
 import type { RouteBudget } from './route-budget.js';
+import type { GetHostTableSlots } from './route-table-link.js';
 
 /** Where the core sends a reply: the sender of the request (a UdpReplyTarget in the worker). */
 export interface AgentReplyTarget {
@@ -66,6 +67,11 @@ export interface AgentCoreOptions {
   now?: () => number;
   /** Slots for new routes, shared by the agent's workers (maxRoutes); unlimited when absent. */
   routeBudget?: RouteBudget;
+  /**
+   * The get_host table of this port's native socket (threaded mode): routes
+   * its serving thread answers without this core (route-table-link.ts).
+   */
+  getHostTable?: GetHostTableSlots;
 }
 
 /**
@@ -100,7 +106,9 @@ export function checkLatencySampleEvery(every: number, option: string): void {
  * handed to the socket, for one get_host in latencySampleEvery) is recorded
  * into `latency` with performance.now(), a monotonic clock that returns a
  * plain double (process.hrtime.bigint() would allocate a BigInt per call).
- * A get_host that is not timed costs one decrement and one branch.
+ * A get_host that is not timed costs one decrement and one branch. The
+ * get_hosts a get_host table's serving thread answers (getHostTable) never
+ * reach the core, so they are counted (absorbed at publish) but not timed.
  */
 export class AgentCore {
   readonly index: number;
@@ -111,6 +119,8 @@ export class AgentCore {
   private readonly latencySampleEvery: number;
   /** get_hosts left until the next timed one (1 = the next). */
   private untilTimed = 1;
+  /** get_hosts the table's thread answered, all told (added to the UDP counters published). */
+  private tableAnswered = 0;
   private readonly now: () => number;
   // One response object and one host object, reused: a reply is encoded before the handler returns.
   private readonly hostOut: HostInfo = { ip: 0, port: 0 };
@@ -139,6 +149,7 @@ export class AgentCore {
       },
       options.caller,
       options.routeBudget,
+      options.getHostTable,
     );
   }
 
@@ -231,7 +242,19 @@ export class AgentCore {
 
   /** Copies every worker counter (the book's, `udp`'s and the core's) into row `index` of `target`. */
   publish(target: SharedCounters<WorkerCounter>, udp: Readonly<UdpStats>): void {
-    publishWorkerCounters(target, this.index, { book: this.book.counters, udp, core: this.counters });
+    // The table's answers were datagrams in and frames in and out that UdpServer never saw.
+    this.tableAnswered += this.book.absorbAnswered();
+    const answered = this.tableAnswered;
+    const seen =
+      answered === 0
+        ? udp
+        : {
+            ...udp,
+            datagramsIn: udp.datagramsIn + answered,
+            framesIn: udp.framesIn + answered,
+            framesOut: udp.framesOut + answered,
+          };
+    publishWorkerCounters(target, this.index, { book: this.book.counters, udp: seen, core: this.counters });
   }
 
   /** False (counted) when the main thread's queue refused the record. */

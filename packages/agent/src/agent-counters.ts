@@ -55,6 +55,11 @@ export const WORKER_COUNTERS = [
   { name: 'wrongPort', from: 'core', help: 'Requests for a key another port owns (get_host answered SYSTEM_ERROR).' },
   { name: 'picksSucc', from: 'book', help: 'get_host answered SUCC with a host.' },
   {
+    name: 'picksInThread',
+    from: 'book',
+    help: "Of picksSucc, those answered by the native socket's own thread from the get_host table.",
+  },
+  {
     name: 'picksOverload',
     from: 'book',
     help: 'get_host answered OVERLOAD (every host overloaded, not a probe turn).',

@@ -8,7 +8,7 @@
 // three ports, and `toMain` is then a plain call into the agent.
 import { AGENT_PORTS } from '@lars/proto';
 import { SharedCounters, SharedHistogram, type ThreadPoolStats } from '@lars/reactor';
-import { NativeUdpTransport } from '@lars/udp-native';
+import { GetHostTable, NativeUdpTransport } from '@lars/udp-native';
 import { MessageRouter, UdpServer, UdpTransportKind, type UdpReplyTarget } from '@lars/wire';
 import { AgentCore } from './agent-core.js';
 import { WORKER_COUNTER_NAMES } from './agent-counters.js';
@@ -39,6 +39,9 @@ export class AgentPorts {
     const routeBudget = SharedRouteBudget.attach(data.routeBudget, data.maxRoutes);
     this.ports = Array.from({ length: AGENT_PORTS }, (_, p) => {
       if (p % threads !== index) return undefined;
+      const native = data.transport === UdpTransportKind.NATIVE;
+      // Native: the socket's own thread answers get_host for the routes the core writes to the table.
+      const getHostTable = native ? new GetHostTable() : undefined;
       const core = new AgentCore({
         index: p,
         loadBalance: config,
@@ -47,12 +50,13 @@ export class AgentPorts {
         latency,
         latencySampleEvery: data.latencySampleEvery,
         routeBudget,
+        getHostTable,
       });
       // A UdpReplyTarget is an AgentReplyTarget (sendRaw to the datagram's sender).
       const udp = new UdpServer(core.register(new MessageRouter<UdpReplyTarget>()), {
         host: data.host,
         port: data.basePort + p,
-        transport: data.transport === UdpTransportKind.NATIVE ? new NativeUdpTransport() : undefined,
+        transport: native ? new NativeUdpTransport({ getHostTable }) : undefined,
       });
       return { core, udp };
     });

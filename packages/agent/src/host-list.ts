@@ -82,6 +82,12 @@ export class HostList<T> {
     return link.owner;
   }
 
+  /** Calls `visit` with each owner from head to tail and its position (0 = head); allocates nothing. */
+  forEach(visit: (owner: T, index: number) => void): void {
+    let i = 0;
+    for (let link = this.first; link !== null; link = link.next) visit(link.owner, i++);
+  }
+
   /** Owners from head to tail (not for hot paths). */
   *[Symbol.iterator](): IterableIterator<T> {
     for (let link = this.first; link !== null; link = link.next) yield link.owner;

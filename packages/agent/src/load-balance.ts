@@ -102,6 +102,19 @@ export class LoadBalance {
     return this.lookups + this.idle.ops + this.overloaded.ops + this.fifo.ops;
   }
 
+  /** Calls `visit` with each idle host, head (the next pick) first, and its position. */
+  forEachIdle(visit: (host: LoadBalanceHost, index: number) => void): void {
+    this.idle.forEach(visit);
+  }
+
+  /**
+   * Rotates the idle queue `turns` times, as that many picks with no
+   * overloaded host would (the get_host table answered them: route-book.ts).
+   */
+  rotateIdle(turns: number): void {
+    for (let i = 0; i < turns; i++) this.idle.rotate();
+  }
+
   /** Every host of the route (for get_route), in the order they were added. */
   hosts(): IterableIterator<LoadBalanceHost> {
     return this.byKey.values();

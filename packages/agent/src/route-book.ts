@@ -7,6 +7,7 @@ import type { LoadBalanceHost } from './load-balance-host.js';
 import { LoadBalance, RouteState } from './load-balance.js';
 import type { LoadBalanceEvents, PickResult } from './load-balance.js';
 import { UNLIMITED_ROUTES, type RouteBudget } from './route-budget.js';
+import { RouteTableLink, type GetHostTableSlots } from './route-table-link.js';
 
 /** Where a RouteBook's messages go (the agent worker hands them to the main thread). */
 export interface RouteBookOutput {
@@ -30,6 +31,8 @@ export interface RouteBookCounters {
   picksSucc: number;
   picksOverload: number;
   picksNoexist: number;
+  /** Of picksSucc, those the get_host table's serving thread answered (native transport). */
+  picksInThread: number;
   /** Hosts that went idle -> overload. */
   toOverload: number;
   /** Hosts that went overload -> idle (by report or overload_timeout). */
@@ -62,6 +65,9 @@ const OVER_LIMIT: Readonly<GetHostResult> = Object.freeze({ ret: RetCode.NOEXIST
 class BookRoute extends LoadBalance {
   /** When this route was last pulled (first ask, re-pull, DNS reconnect). */
   lastPullMs = 0;
+  /** Its slot in the get_host table, -1 when it has none. */
+  slot = -1;
+  claims = 0;
 }
 
 /**
@@ -75,6 +81,11 @@ class BookRoute extends LoadBalance {
  * which expires subscriptions not renewed within its subscription_ttl. New
  * routes take a slot of the RouteBudget (maxRoutes, shared by the workers);
  * a forgotten route gives it back.
+ *
+ * With a get_host table (the native transport's serving thread), routes the
+ * thread can answer are written to it, and every operation on a route first
+ * takes back what the thread did (route-table-link.ts): its picks are the
+ * book's, counted by absorbAnswered().
  */
 export class RouteBook {
   readonly config: LoadBalanceConfig;
@@ -85,6 +96,7 @@ export class RouteBook {
     report: 0,
     getRoute: 0,
     picksSucc: 0,
+    picksInThread: 0,
     picksOverload: 0,
     picksNoexist: 0,
     toOverload: 0,
@@ -110,8 +122,15 @@ export class RouteBook {
   private readonly dirtyRoutes = new Set<LoadBalance>();
   private readonly events: LoadBalanceEvents;
   private nextSweepMs = 0;
+  private readonly link: RouteTableLink | undefined;
 
-  constructor(config: LoadBalanceConfig, out: RouteBookOutput, caller: number, budget: RouteBudget = UNLIMITED_ROUTES) {
+  constructor(
+    config: LoadBalanceConfig,
+    out: RouteBookOutput,
+    caller: number,
+    budget: RouteBudget = UNLIMITED_ROUTES,
+    table?: GetHostTableSlots,
+  ) {
     checkLoadBalanceConfig(config);
     checkOption(
       Number.isInteger(caller) && caller >= 0 && caller <= 0xffffffff,
@@ -122,6 +141,7 @@ export class RouteBook {
     this.out = out;
     this.caller = caller;
     this.budget = budget;
+    this.link = table === undefined ? undefined : new RouteTableLink(table, config.updateTimeoutMs);
     this.events = {
       snapshotNow: (lb, now) => {
         this.counters.snapshotsImmediate++;
@@ -164,18 +184,41 @@ export class RouteBook {
       this.counters.picksNoexist++;
       return OVER_LIMIT;
     }
-    const picked = lb.pick(now);
-    if (picked.ret === RetCode.SUCC) this.counters.picksSucc++;
-    else if (picked.ret === RetCode.NOEXIST) this.counters.picksNoexist++;
-    else this.counters.picksOverload++;
-    return picked;
+    try {
+      const picked = lb.pick(now);
+      if (picked.ret === RetCode.SUCC) this.counters.picksSucc++;
+      else if (picked.ret === RetCode.NOEXIST) this.counters.picksNoexist++;
+      else this.counters.picksOverload++;
+      return picked;
+    } finally {
+      this.leave(lb);
+    }
   }
 
   /** get_route: every host of the route (a new array), empty when it has none or is unknown. */
   getRoute(modid: number, cmdid: number, now: number): LoadBalanceHost[] {
     this.counters.getRoute++;
     const lb = this.access(modid, cmdid, now);
-    return lb === undefined ? [] : Array.from(lb.hosts());
+    if (lb === undefined) return [];
+    try {
+      return Array.from(lb.hosts());
+    } finally {
+      this.leave(lb);
+    }
+  }
+
+  /**
+   * Counts the get_hosts the get_host table answered since the last call
+   * (each a SUCC) into the counters, and returns how many; the agent calls
+   * it before publishing them.
+   */
+  absorbAnswered(): number {
+    if (this.link === undefined) return 0;
+    const answered = this.link.answered();
+    this.counters.getHost += answered;
+    this.counters.picksSucc += answered;
+    this.counters.picksInThread += answered;
+    return answered;
   }
 
   /** A call result from the SDK. */
@@ -189,14 +232,19 @@ export class RouteBook {
     now: number,
   ): 'ok' | 'unknown-route' | 'unknown-host' {
     this.counters.report++;
-    const lb = this.find(modid, cmdid);
+    const lb = this.routes.get(modid)?.get(cmdid);
     if (lb === undefined) {
       this.counters.reportsUnknownRoute++;
       return 'unknown-route';
     }
-    if (!lb.report(ip, port, retcode, timecostMs, now)) {
-      this.counters.reportsUnknownHost++;
-      return 'unknown-host';
+    this.enter(lb);
+    try {
+      if (!lb.report(ip, port, retcode, timecostMs, now)) {
+        this.counters.reportsUnknownHost++;
+        return 'unknown-host';
+      }
+    } finally {
+      this.leave(lb);
     }
     this.counters.reportsOk++;
     return 'ok';
@@ -213,12 +261,17 @@ export class RouteBook {
     hosts: ReadonlyArray<{ readonly ip: number; readonly port: number }>,
     now: number,
   ): boolean {
-    const lb = this.find(modid, cmdid);
+    const lb = this.routes.get(modid)?.get(cmdid);
     if (lb === undefined) {
       this.counters.responsesIgnored++;
       return false;
     }
-    lb.update(hosts, now);
+    this.enter(lb);
+    try {
+      lb.update(hosts, now);
+    } finally {
+      this.leave(lb);
+    }
     return true;
   }
 
@@ -231,8 +284,13 @@ export class RouteBook {
   onDnsConnected(now: number): void {
     for (const byCmd of this.routes.values()) {
       for (const lb of byCmd.values()) {
-        if (lb.state === RouteState.PULLING) lb.state = RouteState.NEW;
-        this.pull(lb, now);
+        this.enter(lb);
+        try {
+          if (lb.state === RouteState.PULLING) lb.state = RouteState.NEW;
+          this.pull(lb, now);
+        } finally {
+          this.leave(lb);
+        }
       }
     }
   }
@@ -250,7 +308,13 @@ export class RouteBook {
     const unusedMs = FORGET_AFTER_UPDATE_TIMEOUTS * this.config.updateTimeoutMs;
     for (const [modid, byCmd] of this.routes) {
       for (const [cmdid, lb] of byCmd) {
-        if (now - lb.lastAccessMs < unusedMs) continue;
+        // The table's answers count as use: claim them before judging.
+        this.enter(lb);
+        if (now - lb.lastAccessMs < unusedMs) {
+          this.leave(lb);
+          continue;
+        }
+        if (lb.slot >= 0) this.link?.forget(lb);
         byCmd.delete(cmdid);
         this.unsentPulls.delete(lb);
         this.budget.release();
@@ -273,6 +337,7 @@ export class RouteBook {
    * The tracked route of the key, created (PULLING, pulled) if unknown, pulled
    * again if its last pull is more than update_timeout old; marks it used.
    * Undefined (nothing kept) for an unknown key when the budget is spent.
+   * A route returned is entered (its table slot claimed): the caller leaves it.
    */
   private access(modid: number, cmdid: number, now: number): BookRoute | undefined {
     let byCmd = this.routes.get(modid);
@@ -291,16 +356,31 @@ export class RouteBook {
       }
       byCmd.set(cmdid, lb);
       this.counters.routes++;
+      if (this.link !== undefined) lb.slot = this.link.open(modid, cmdid);
+      this.enter(lb);
       this.pull(lb, now);
-    } else if (now - lb.lastPullMs > this.config.updateTimeoutMs) {
+    } else {
+      this.enter(lb);
       // Counted from the last pull, not the last update: a route pushed more
       // often than update_timeout must still renew its DNS subscription. A
       // PULLING route whose answer was lost is pulled again the same way.
-      lb.state = RouteState.PULLING;
-      this.pull(lb, now);
+      if (now - lb.lastPullMs > this.config.updateTimeoutMs) {
+        lb.state = RouteState.PULLING;
+        this.pull(lb, now);
+      }
     }
     lb.lastAccessMs = now;
     return lb;
+  }
+
+  /** Claims the route's table slot, if it has one (RouteTableLink.claim). */
+  private enter(lb: BookRoute): void {
+    if (lb.slot >= 0) this.link?.claim(lb);
+  }
+
+  /** Writes the route to its table slot and releases it, if it has one (RouteTableLink.release). */
+  private leave(lb: BookRoute): void {
+    if (lb.slot >= 0) this.link?.release(lb);
   }
 
   private pull(lb: BookRoute, now: number): void {

@@ -48,6 +48,11 @@ export class AgentClient {
     return this.sockets[agentPortIndex(modid, cmdid)];
   }
 
+  /** GetHostRequests sent so far. */
+  get getHostsSent(): number {
+    return this.seq;
+  }
+
   getHost(modid: number, cmdid: number, timeoutMs = 5000): Promise<HostAnswer> {
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {

@@ -2,6 +2,7 @@ import { createSocket } from 'node:dgram';
 import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetCode } from '@lars/proto';
+import { UdpTransportKind } from '@lars/wire';
 import { AGENT_TRANSPORTS, transportStat } from '../../../test-support/agent-transports.js';
 import { until } from '../../../test-support/wait.js';
 import { AgentSystem } from './agent-system.js';
@@ -79,6 +80,35 @@ describe.each(AGENT_TRANSPORTS)('agent with the real DNS, reporter and MariaDB (
     const picks = new Set<string>();
     for (let i = 0; i < 4; i++) picks.add((await sys.client.getHost(30, 3)).host!);
     expect(picks).toEqual(new Set(['10.0.3.1:3000', '10.0.3.2:3001']));
+  });
+
+  it('keeps one rotation through reports and get_routes; on native the socket thread answers every get_host', async () => {
+    await sys.addHosts(60, 6, '10.0.6.1:6000', '10.0.6.2:6001', '10.0.6.3:6002');
+    await sys.client.getHost(60, 6);
+    await firstSucc(60, 6);
+    // Every get_host of this suite so far came from sys.client: once all are published, the counts are a baseline.
+    await until(() => stats().getHostRequests === sys.client.getHostsSent, 'every get_host so far published');
+    const before = stats();
+    const seen: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      seen.push((await sys.client.getHost(60, 6)).host!);
+      // JavaScript takes the route in between, at picks that are not a whole
+      // turn of the three hosts: a report (waited for), a get_route.
+      if (i === 3) {
+        sys.client.report(60, 6, seen[i], 0);
+        await until(() => stats().reportsOk > before.reportsOk, 'the report applied');
+      }
+      if (i === 7) expect(await sys.client.getRoute(60, 6)).toHaveLength(3);
+    }
+    for (let i = 0; i + 3 < seen.length; i++) expect(seen[i + 3]).toBe(seen[i]);
+    expect(new Set(seen.slice(0, 3)).size).toBe(3);
+    await until(
+      () => stats().getHostRequests - before.getHostRequests === 12 && stats().reportsOk > before.reportsOk,
+      'the 12 get_hosts and the report published',
+    );
+    const s = stats();
+    expect(s.picksSucc - before.picksSucc).toBe(12);
+    expect(s.picksInThread - before.picksInThread).toBe(transport === UdpTransportKind.NATIVE ? 12 : 0);
   });
 
   it('takes a failing host out of rotation, reports overload, probes it back after overload_timeout', async () => {

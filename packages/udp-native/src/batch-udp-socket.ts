@@ -3,6 +3,7 @@ import { checkOption, ipv4ToU32 } from '@lars/wire';
 import { BatchUdpError, BatchUdpErrorCode } from './errors.js';
 import { loadUdpNative, udpNativeLoadError } from './native-binding.js';
 import type { NativeSocket, NativeStats, UdpNativeBinding } from './native-binding.js';
+import type { GetHostTable } from './get-host-table.js';
 
 export interface BatchUdpSocketOptions {
   /**
@@ -31,6 +32,13 @@ export interface BatchUdpSocketOptions {
   recvBuffer: ArrayBuffer | SharedArrayBuffer | undefined;
   /** Send area to use instead of allocating one: at least sendSlots * slotBytes bytes. */
   sendBuffer: ArrayBuffer | SharedArrayBuffer | undefined;
+  /**
+   * Threaded mode: a native thread receives, answers the get_hosts this
+   * table can answer, and hands every other datagram to onBatch. recvSlots
+   * must then be even: the hand-off uses them as two halves. The buffers
+   * must not be transferred while the socket is open.
+   */
+  getHostTable: GetHostTable | undefined;
 }
 
 export const BATCH_UDP_SOCKET_DEFAULTS: Readonly<BatchUdpSocketOptions> = Object.freeze({
@@ -43,6 +51,7 @@ export const BATCH_UDP_SOCKET_DEFAULTS: Readonly<BatchUdpSocketOptions> = Object
   shared: false,
   recvBuffer: undefined,
   sendBuffer: undefined,
+  getHostTable: undefined,
 });
 
 /** The largest UDP datagram is 65507 bytes; a larger slot would only waste memory. */
@@ -54,8 +63,11 @@ export interface BatchUdpStats extends NativeStats {
   unhandled: number;
 }
 
-/** Called once per recvmmsg batch; slots 0..count-1 hold the datagrams, valid until it returns. */
-export type BatchHandler = (count: number) => void;
+/**
+ * Called once per batch; slots first..first+count-1 hold the datagrams, valid
+ * until it returns. `first` is 0 except in threaded mode.
+ */
+export type BatchHandler = (count: number, first: number) => void;
 
 function isCount(v: number, max: number): boolean {
   return Number.isInteger(v) && v >= 1 && v <= max;
@@ -72,6 +84,7 @@ function checkOptions(o: BatchUdpSocketOptions): void {
   checkOption(isCount(o.maxBatchesPerWakeup, MAX_SLOTS), 'maxBatchesPerWakeup', `must be in 1..${MAX_SLOTS}`);
   checkOption(isByteSize(o.receiveBufferBytes), 'receiveBufferBytes', 'must be a non-negative integer');
   checkOption(isByteSize(o.sendBufferBytes), 'sendBufferBytes', 'must be a non-negative integer');
+  checkOption(o.getHostTable === undefined || o.recvSlots % 2 === 0, 'recvSlots', 'must be even with a getHostTable');
   for (const [name, buffer, slots] of [
     ['recvBuffer', o.recvBuffer, o.recvSlots],
     ['sendBuffer', o.sendBuffer, o.sendSlots],
@@ -162,7 +175,8 @@ export class BatchUdpSocket {
       this.recvMeta,
       this.sendData,
       this.sendMeta,
-      (count) => this.dispatch(count),
+      (count, first) => this.dispatch(count, first),
+      o.getHostTable?.words,
     );
     if (result < 0) {
       const errno = getSystemErrorName(result);
@@ -302,12 +316,12 @@ export class BatchUdpSocket {
     return this.closing;
   }
 
-  private dispatch(count: number): void {
+  private dispatch(count: number, first: number): void {
     if (this.handler === undefined) {
       this.unhandled += count;
       return;
     }
-    this.handler(count);
+    this.handler(count, first);
   }
 
   private checkOpen(): void {

@@ -16,6 +16,37 @@ export interface NativeStats {
   sendErrors: number;
   /** errno of the last receive or send error, 0 if none. */
   lastErrno: number;
+  /** Threaded mode: recvmmsg calls of the serving thread that returned datagrams (0 otherwise). */
+  threadBatches: number;
+  /** Threaded mode: get_hosts the serving thread answered from the table. */
+  answered: number;
+  /** Threaded mode: times the serving thread waited for JavaScript to take a full half of the slots. */
+  handoffWaits: number;
+}
+
+/** The get_host table's layout (src/native/get_host_table.h), as the addon exports it. */
+export interface GetHostTableLayout {
+  MAGIC: number;
+  HEADER_WORDS: number;
+  H_MAGIC: number;
+  H_SLOTS: number;
+  H_MAX_HOSTS: number;
+  H_ANSWERED: number;
+  MAX_HOSTS: number;
+  SLOT_WORDS: number;
+  S_LOCK: number;
+  S_STATE: number;
+  S_MODID: number;
+  S_CMDID: number;
+  S_COUNT: number;
+  S_CURSOR: number;
+  S_DEADLINE: number;
+  S_ACCESS: number;
+  S_HOSTS: number;
+  SLOT_EMPTY: number;
+  SLOT_DEAD: number;
+  SLOT_HELD: number;
+  SLOT_SERVE: number;
 }
 
 /** One socket of the addon (src/native/udp_batch.c); BatchUdpSocket is the API to use. */
@@ -30,7 +61,9 @@ export interface NativeSocket {
     recvMeta: Uint32Array,
     sendData: Uint8Array,
     sendMeta: Uint32Array,
-    onBatch: (count: number) => void,
+    onBatch: (count: number, first: number) => void,
+    /** A get_host table's words: threaded mode (the receive slots are then two halves). */
+    table?: Int32Array,
   ): number;
   /** Slots consumed from `first`, or -errno when the socket is not open. */
   flush(k: number, first: number): number;
@@ -52,6 +85,7 @@ export interface UdpNativeBinding {
   META_PORT: number;
   META_FLAGS: number;
   FLAG_TRUNCATED: number;
+  TABLE: GetHostTableLayout;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { BatchUdpSocketOptions, BatchUdpStats } from './batch-udp-socket.js
 export type NativeUdpTransportOptions = Partial<
   Pick<
     BatchUdpSocketOptions,
-    'recvSlots' | 'sendSlots' | 'maxBatchesPerWakeup' | 'receiveBufferBytes' | 'sendBufferBytes'
+    'recvSlots' | 'sendSlots' | 'maxBatchesPerWakeup' | 'receiveBufferBytes' | 'sendBufferBytes' | 'getHostTable'
   >
 >;
 
@@ -52,6 +52,8 @@ export class NativeUdpTransport implements UdpTransport {
   /** Throws NATIVE_UNAVAILABLE (a LarsError) when the addon does not load here. */
   constructor(options: NativeUdpTransportOptions = {}) {
     const o = { ...DEFAULTS, ...options };
+    // Threaded, the slots are two halves: the one JavaScript reads and the one the thread fills.
+    if (o.getHostTable !== undefined) o.recvSlots *= 2;
     this.socket = new BatchUdpSocket({ ...o, slotBytes: SLOT_BYTES });
     this.sendSlots = o.sendSlots;
     const { recvData, sendData } = this.socket;
@@ -116,14 +118,14 @@ export class NativeUdpTransport implements UdpTransport {
     }
   }
 
-  private readonly onBatch = (count: number): void => {
+  private readonly onBatch = (count: number, first: number): void => {
     const sink = this.sink;
     if (sink === undefined) return;
     const socket = this.socket;
     const recv = this.recv;
     this.inBatch = true;
     try {
-      for (let i = 0; i < count; i++) {
+      for (let i = first; i < first + count; i++) {
         const at = i * SLOT_BYTES;
         sink.datagram(recv.subarray(at, at + socket.length(i)), socket.address(i), socket.sourcePort(i));
       }

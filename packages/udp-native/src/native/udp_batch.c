@@ -8,28 +8,13 @@
 // instance data (the uv loop) through NAPI_MODULE_INIT, so it loads in any
 // number of worker threads at once.
 
-#define _GNU_SOURCE
+#include "udp_batch.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <node_api.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
-#include <uv.h>
-
-// Layout of one metadata record, in 32-bit words: the JS wrapper reads the
-// same constants from the binding, so they are defined here only.
-#define META_WORDS 4
-#define META_LENGTH 0
-#define META_ADDRESS 1
-#define META_PORT 2
-#define META_FLAGS 3
-// The datagram was longer than its slot: only slotBytes bytes were kept.
-#define FLAG_TRUNCATED 1u
 
 #define CHECK(env, call)                                                                                   \
   do {                                                                                                     \
@@ -39,56 +24,6 @@
 typedef struct {
   uv_loop_t *loop;
 } instance_t;
-
-// A typed array the JS side owns, pinned by a strong reference while the
-// socket is bound. Its pointer is looked up again before every use, so a
-// buffer that was detached (transferred) is noticed instead of written to.
-typedef struct {
-  napi_ref ref;
-  uint8_t *data;
-  size_t bytes;
-} view_t;
-
-enum state { FRESH, BOUND, CLOSING, CLOSED };
-
-typedef struct {
-  napi_env env;
-  uv_loop_t *loop;
-  uv_poll_t poll;
-  int fd;
-  enum state state;
-  bool handle_live;
-  bool referenced;
-  bool finalized;
-  bool teardown;
-  napi_async_cleanup_hook_handle cleanup;
-  napi_async_context async_context;
-  napi_ref self;
-  napi_ref on_batch;
-  napi_ref on_close;
-  view_t recv_data;
-  view_t recv_meta;
-  view_t send_data;
-  view_t send_meta;
-  uint32_t slot_bytes;
-  uint32_t recv_slots;
-  uint32_t send_slots;
-  uint32_t max_batches;
-  struct mmsghdr *rmsgs;
-  struct iovec *riov;
-  struct sockaddr_in *raddr;
-  struct mmsghdr *smsgs;
-  struct iovec *siov;
-  struct sockaddr_in *saddr;
-  // Counters, read through stats(): doubles so they cross to JS as numbers.
-  double batches;
-  double datagrams_in;
-  double truncated;
-  double recv_errors;
-  double datagrams_out;
-  double send_errors;
-  int last_errno;
-} sock_t;
 
 static napi_value throw_last(napi_env env) {
   const napi_extended_error_info *info = NULL;
@@ -171,6 +106,12 @@ static void release_refs(sock_t *s) {
   drop_ref(env, &s->recv_meta.ref);
   drop_ref(env, &s->send_data.ref);
   drop_ref(env, &s->send_meta.ref);
+  drop_ref(env, &s->serve.table_view.ref);
+}
+
+// The libuv handle of the socket: the poll, or in threaded mode the async.
+static uv_handle_t *handle_of(sock_t *s) {
+  return s->threaded ? (uv_handle_t *)&s->serve.async : (uv_handle_t *)&s->poll;
 }
 
 static void free_sock(sock_t *s) {
@@ -180,6 +121,9 @@ static void free_sock(sock_t *s) {
   free(s->smsgs);
   free(s->siov);
   free(s->saddr);
+  serve_free(s);
+  pthread_mutex_destroy(&s->serve.mu);
+  pthread_cond_destroy(&s->serve.cv);
   free(s);
 }
 
@@ -236,8 +180,9 @@ static void on_closed(uv_handle_t *handle) {
 static void begin_close(sock_t *s) {
   if (s->handle_live && s->state == BOUND) {
     s->state = CLOSING;
-    uv_poll_stop(&s->poll);
-    uv_close((uv_handle_t *)&s->poll, on_closed);
+    if (s->threaded) serve_stop(s);
+    else uv_poll_stop(&s->poll);
+    uv_close(handle_of(s), on_closed);
   }
 }
 
@@ -284,15 +229,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       break;
     }
     fill_recv_iov(s);
-    for (uint32_t i = 0; i < s->recv_slots; i++) {
-      s->rmsgs[i].msg_hdr.msg_name = &s->raddr[i];
-      s->rmsgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
-      s->rmsgs[i].msg_hdr.msg_iov = &s->riov[i];
-      s->rmsgs[i].msg_hdr.msg_iovlen = 1;
-      s->rmsgs[i].msg_hdr.msg_control = NULL;
-      s->rmsgs[i].msg_hdr.msg_controllen = 0;
-      s->rmsgs[i].msg_hdr.msg_flags = 0;
-    }
+    for (uint32_t i = 0; i < s->recv_slots; i++) set_msghdr(&s->rmsgs[i], &s->raddr[i], &s->riov[i]);
     int n = recvmmsg(s->fd, s->rmsgs, s->recv_slots, MSG_DONTWAIT, NULL);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -319,13 +256,30 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     }
     s->batches++;
     s->datagrams_in += n;
-    napi_value argv[1] = {make_int(env, n)};
-    call_js(s, s->on_batch, 1, argv);
+    napi_value argv[2] = {make_int(env, n), make_int(env, 0)};
+    call_js(s, s->on_batch, 2, argv);
     // A short batch means the queue is (nearly) empty: poll will wake us
     // again if more arrives, which saves the recvmmsg that says EAGAIN.
     if ((uint32_t)n < s->recv_slots) break;
   }
   napi_close_handle_scope(env, scope);
+}
+
+// Threaded mode: the datagrams the serving thread handed over, in slots
+// first..first+count-1 of the receive area.
+static void deliver_handed(sock_t *s, uint32_t count, uint32_t first) {
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  s->batches++;
+  napi_value argv[2] = {make_int(env, count), make_int(env, first)};
+  call_js(s, s->on_batch, 2, argv);
+  napi_close_handle_scope(env, scope);
+}
+
+static void on_handed(uv_async_t *handle) {
+  sock_t *s = handle->data;
+  if (s->state == BOUND) serve_deliver(s, deliver_handed);
 }
 
 static sock_t *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
@@ -369,11 +323,13 @@ static napi_value sock_new(napi_env env, napi_callback_info info) {
   s->referenced = true;
   s->slot_bytes = slot_bytes;
   s->max_batches = max_batches;
+  pthread_mutex_init(&s->serve.mu, NULL);
+  pthread_cond_init(&s->serve.cv, NULL);
   napi_value name;
   CHECK(env, napi_create_string_utf8(env, "BatchUdpSocket", NAPI_AUTO_LENGTH, &name));
   if (napi_async_init(env, self, name, &s->async_context) != napi_ok ||
       napi_wrap(env, self, s, finalize, NULL, &s->self) != napi_ok) {
-    free(s);
+    free_sock(s);
     return throw_last(env);
   }
   return self;
@@ -396,11 +352,13 @@ static bool alloc_slots(sock_t *s) {
   return s->rmsgs && s->riov && s->raddr && s->smsgs && s->siov && s->saddr;
 }
 
-// bind(ip, port, rcvbuf, sndbuf, recvData, recvMeta, sendData, sendMeta, onBatch)
-//   -> bound port, or -errno
+// bind(ip, port, rcvbuf, sndbuf, recvData, recvMeta, sendData, sendMeta, onBatch[, table])
+//   -> bound port, or -errno. With a get_host table (an Int32Array over a
+// SharedArrayBuffer, get_host_table.h) the socket runs in threaded mode
+// (serve_thread.c), and the receive slots are two halves for the hand-off.
 static napi_value sock_bind(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   uint32_t count = 0;
   int fd = -1;
   sock_t *s = unwrap(env, info, &argc, argv);
@@ -434,6 +392,25 @@ static napi_value sock_bind(napi_env env, napi_callback_info info) {
     release_refs(s);
     return throw_bad(env, "bind(): data buffers must hold slots * slotBytes bytes");
   }
+  if (argc >= 10) {
+    napi_valuetype table_type;
+    CHECK(env, napi_typeof(env, argv[9], &table_type));
+    s->threaded = table_type != napi_undefined;
+  }
+  if (s->threaded) {
+    view_t *tv = &s->serve.table_view;
+    if (!pin_view(env, argv[9], napi_int32_array, tv) ||
+        !get_host_table_init(&s->serve.table, (int32_t *)tv->data, tv->bytes)) {
+      release_refs(s);
+      s->threaded = false;
+      return throw_bad(env, "bind(): table must be an Int32Array holding a get_host table");
+    }
+    if (s->recv_slots < 2 || s->recv_slots % 2 != 0) {
+      release_refs(s);
+      s->threaded = false;
+      return throw_bad(env, "bind(): threaded mode needs an even number of receive slots");
+    }
+  }
   if (!alloc_slots(s)) {
     release_refs(s);
     return throw_bad(env, "bind(): out of memory");
@@ -451,22 +428,27 @@ static napi_value sock_bind(napi_env env, napi_callback_info info) {
   socklen_t len = sizeof addr;
   if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0) goto fail;
 
-  int rc = uv_poll_init(s->loop, &s->poll, fd);
+  int rc = s->threaded ? uv_async_init(s->loop, &s->serve.async, on_handed) : uv_poll_init(s->loop, &s->poll, fd);
   if (rc < 0) {
     errno = -rc;
     goto fail;
   }
-  s->poll.data = s;
+  handle_of(s)->data = s;
   s->fd = fd;
   s->handle_live = true;
   s->state = BOUND;
-  if (!s->referenced) uv_unref((uv_handle_t *)&s->poll);
+  if (!s->referenced) uv_unref(handle_of(s));
   CHECK(env, napi_create_reference(env, argv[8], 1, &s->on_batch));
   // Bound, the socket stays alive as long as it is open, like a dgram socket:
   // the strong reference keeps the JS object from being collected under the poll.
   CHECK(env, napi_reference_ref(env, s->self, &count));
   CHECK(env, napi_add_async_cleanup_hook(env, on_env_teardown, s, &s->cleanup));
-  rc = uv_poll_start(&s->poll, UV_READABLE, on_readable);
+  if (s->threaded) {
+    int err = serve_start(s);
+    rc = err == 0 ? 0 : -err;
+  } else {
+    rc = uv_poll_start(&s->poll, UV_READABLE, on_readable);
+  }
   if (rc < 0) {
     begin_close(s);
     return make_int(env, rc);
@@ -508,14 +490,7 @@ static napi_value sock_flush(napi_env env, napi_callback_info info) {
     to->sin_port = htons((uint16_t)m[META_PORT]);
     s->siov[i].iov_base = s->send_data.data + (size_t)i * s->slot_bytes;
     s->siov[i].iov_len = m[META_LENGTH];
-    struct msghdr *h = &s->smsgs[i].msg_hdr;
-    h->msg_name = to;
-    h->msg_namelen = sizeof(struct sockaddr_in);
-    h->msg_iov = &s->siov[i];
-    h->msg_iovlen = 1;
-    h->msg_control = NULL;
-    h->msg_controllen = 0;
-    h->msg_flags = 0;
+    set_msghdr(&s->smsgs[i], to, &s->siov[i]);
   }
   uint32_t done = 0;
   while (done < k) {
@@ -601,9 +576,9 @@ static napi_value set_ref(napi_env env, napi_callback_info info, bool on) {
   s->referenced = on;
   if (s->handle_live) {
     if (on)
-      uv_ref((uv_handle_t *)&s->poll);
+      uv_ref(handle_of(s));
     else
-      uv_unref((uv_handle_t *)&s->poll);
+      uv_unref(handle_of(s));
   }
   return make_undefined(env);
 }
@@ -623,13 +598,21 @@ static napi_value sock_stats(napi_env env, napi_callback_info info) {
   if (s == NULL) return throw_last(env);
   napi_value out;
   CHECK(env, napi_create_object(env, &out));
+  serve_t *t = &s->serve;
+  // The serving thread's counters (zero in poll mode) added to the JS thread's.
+#define THREAD_COUNT(field) ((double)__atomic_load_n(&t->field, __ATOMIC_RELAXED))
+  int thread_errno = __atomic_load_n(&t->last_errno, __ATOMIC_RELAXED);
   put_number(env, out, "batches", s->batches);
-  put_number(env, out, "datagramsIn", s->datagrams_in);
-  put_number(env, out, "truncated", s->truncated);
-  put_number(env, out, "recvErrors", s->recv_errors);
-  put_number(env, out, "datagramsOut", s->datagrams_out);
-  put_number(env, out, "sendErrors", s->send_errors);
-  put_number(env, out, "lastErrno", s->last_errno);
+  put_number(env, out, "datagramsIn", s->datagrams_in + THREAD_COUNT(datagrams_in));
+  put_number(env, out, "truncated", s->truncated + THREAD_COUNT(truncated));
+  put_number(env, out, "recvErrors", s->recv_errors + THREAD_COUNT(recv_errors));
+  put_number(env, out, "datagramsOut", s->datagrams_out + THREAD_COUNT(datagrams_out));
+  put_number(env, out, "sendErrors", s->send_errors + THREAD_COUNT(send_errors));
+  put_number(env, out, "lastErrno", thread_errno != 0 ? thread_errno : s->last_errno);
+  put_number(env, out, "threadBatches", THREAD_COUNT(batches));
+  put_number(env, out, "answered", THREAD_COUNT(answered));
+  put_number(env, out, "handoffWaits", THREAD_COUNT(handoff_waits));
+#undef THREAD_COUNT
   return out;
 }
 
@@ -672,5 +655,29 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   set_u32(env, exports, "META_PORT", META_PORT);
   set_u32(env, exports, "META_FLAGS", META_FLAGS);
   set_u32(env, exports, "FLAG_TRUNCATED", FLAG_TRUNCATED);
+  napi_value table;
+  CHECK(env, napi_create_object(env, &table));
+  set_u32(env, table, "MAGIC", TABLE_MAGIC);
+  set_u32(env, table, "HEADER_WORDS", TABLE_HEADER_WORDS);
+  set_u32(env, table, "H_MAGIC", H_MAGIC);
+  set_u32(env, table, "H_SLOTS", H_SLOTS);
+  set_u32(env, table, "H_MAX_HOSTS", H_MAX_HOSTS);
+  set_u32(env, table, "H_ANSWERED", H_ANSWERED);
+  set_u32(env, table, "MAX_HOSTS", TABLE_MAX_HOSTS);
+  set_u32(env, table, "SLOT_WORDS", SLOT_WORDS);
+  set_u32(env, table, "S_LOCK", S_LOCK);
+  set_u32(env, table, "S_STATE", S_STATE);
+  set_u32(env, table, "S_MODID", S_MODID);
+  set_u32(env, table, "S_CMDID", S_CMDID);
+  set_u32(env, table, "S_COUNT", S_COUNT);
+  set_u32(env, table, "S_CURSOR", S_CURSOR);
+  set_u32(env, table, "S_DEADLINE", S_DEADLINE);
+  set_u32(env, table, "S_ACCESS", S_ACCESS);
+  set_u32(env, table, "S_HOSTS", S_HOSTS);
+  set_u32(env, table, "SLOT_EMPTY", SLOT_EMPTY);
+  set_u32(env, table, "SLOT_DEAD", SLOT_DEAD);
+  set_u32(env, table, "SLOT_HELD", SLOT_HELD);
+  set_u32(env, table, "SLOT_SERVE", SLOT_SERVE);
+  CHECK(env, napi_set_named_property(env, exports, "TABLE", table));
   return exports;
 }
