@@ -119,8 +119,6 @@ export class AgentCore {
   private readonly latencySampleEvery: number;
   /** get_hosts left until the next timed one (1 = the next). */
   private untilTimed = 1;
-  /** get_hosts the table's thread answered, all told (added to the UDP counters published). */
-  private tableAnswered = 0;
   private readonly now: () => number;
   // One response object and one host object, reused: a reply is encoded before the handler returns.
   private readonly hostOut: HostInfo = { ip: 0, port: 0 };
@@ -242,9 +240,9 @@ export class AgentCore {
 
   /** Copies every worker counter (the book's, `udp`'s and the core's) into row `index` of `target`. */
   publish(target: SharedCounters<WorkerCounter>, udp: Readonly<UdpStats>): void {
+    this.book.absorbAnswered();
     // The table's answers were datagrams in and frames in and out that UdpServer never saw.
-    this.tableAnswered += this.book.absorbAnswered();
-    const answered = this.tableAnswered;
+    const answered = this.book.counters.picksInThread;
     const seen =
       answered === 0
         ? udp

@@ -164,7 +164,7 @@ export class RouteBook {
 
   /** The route of (modid, cmdid) if it is tracked. */
   find(modid: number, cmdid: number): LoadBalance | undefined {
-    return this.routes.get(modid)?.get(cmdid);
+    return this.held(modid, cmdid);
   }
 
   /** Every tracked route. */
@@ -209,16 +209,14 @@ export class RouteBook {
 
   /**
    * Counts the get_hosts the get_host table answered since the last call
-   * (each a SUCC) into the counters, and returns how many; the agent calls
-   * it before publishing them.
+   * (each a SUCC) into the counters; the agent calls it before publishing them.
    */
-  absorbAnswered(): number {
-    if (this.link === undefined) return 0;
+  absorbAnswered(): void {
+    if (this.link === undefined) return;
     const answered = this.link.answered();
     this.counters.getHost += answered;
     this.counters.picksSucc += answered;
     this.counters.picksInThread += answered;
-    return answered;
   }
 
   /** A call result from the SDK. */
@@ -232,7 +230,7 @@ export class RouteBook {
     now: number,
   ): 'ok' | 'unknown-route' | 'unknown-host' {
     this.counters.report++;
-    const lb = this.routes.get(modid)?.get(cmdid);
+    const lb = this.held(modid, cmdid);
     if (lb === undefined) {
       this.counters.reportsUnknownRoute++;
       return 'unknown-route';
@@ -261,7 +259,7 @@ export class RouteBook {
     hosts: ReadonlyArray<{ readonly ip: number; readonly port: number }>,
     now: number,
   ): boolean {
-    const lb = this.routes.get(modid)?.get(cmdid);
+    const lb = this.held(modid, cmdid);
     if (lb === undefined) {
       this.counters.responsesIgnored++;
       return false;
@@ -371,6 +369,10 @@ export class RouteBook {
     }
     lb.lastAccessMs = now;
     return lb;
+  }
+
+  private held(modid: number, cmdid: number): BookRoute | undefined {
+    return this.routes.get(modid)?.get(cmdid);
   }
 
   /** Claims the route's table slot, if it has one (RouteTableLink.claim). */

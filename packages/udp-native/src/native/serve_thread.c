@@ -33,18 +33,22 @@ static double now_ms(void) {
 
 static void set_errno(serve_t *t, int err) { __atomic_store_n(&t->last_errno, err, __ATOMIC_RELAXED); }
 
-// Copies datagram i of the thread's batch into the active half; false when
-// stopping. Wakes the JS thread before it waits for a full half to drain.
-static bool hand_over(sock_t *s, uint32_t i, uint32_t flags) {
+// Copies the batch's datagrams listed in t->pass (those not answered) into
+// the active half, under one lock; false when stopping. Wakes the JS thread
+// before it waits for a full half to drain.
+static bool hand_over(sock_t *s, uint32_t passed) {
   serve_t *t = &s->serve;
+  bool open = true;
   pthread_mutex_lock(&t->mu);
-  while (t->handed[t->active] == t->half && !__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
-    count(&t->handoff_waits, 1);
-    uv_async_send(&t->async);
-    pthread_cond_wait(&t->cv, &t->mu);
-  }
-  bool open = !__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
-  if (open) {
+  for (uint32_t k = 0; k < passed && open; k++) {
+    while (t->handed[t->active] == t->half && !__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
+      count(&t->handoff_waits, 1);
+      uv_async_send(&t->async);
+      pthread_cond_wait(&t->cv, &t->mu);
+    }
+    open = !__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
+    if (!open) break;
+    uint32_t i = t->pass[k];
     uint32_t slot = t->active * t->half + t->handed[t->active]++;
     uint32_t len = t->msgs[i].msg_len;
     if (len > s->slot_bytes) len = s->slot_bytes;
@@ -53,7 +57,7 @@ static bool hand_over(sock_t *s, uint32_t i, uint32_t flags) {
     m[META_LENGTH] = len;
     m[META_ADDRESS] = ntohl(t->addr[i].sin_addr.s_addr);
     m[META_PORT] = ntohs(t->addr[i].sin_port);
-    m[META_FLAGS] = flags;
+    m[META_FLAGS] = (t->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? FLAG_TRUNCATED : 0;
   }
   pthread_mutex_unlock(&t->mu);
   return open;
@@ -98,32 +102,30 @@ static void *serve_main(void *arg) {
     count(&t->datagrams_in, (uint64_t)n);
     double now = now_ms();
     uint32_t replies = 0;
-    bool handed = false;
+    uint32_t passed = 0;
     for (int i = 0; i < n; i++) {
-      uint32_t flags = 0;
       uint32_t len = 0;
-      if (t->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-        flags |= FLAG_TRUNCATED;
-        count(&t->truncated, 1);
-      } else {
-        uint8_t *reply = t->replies + (size_t)replies * GET_HOST_REPLY_MAX;
-        len = get_host_answer(&t->table, t->data + (size_t)i * s->slot_bytes, t->msgs[i].msg_len, now, reply);
-      }
-      if (len > 0) {
-        t->reply_iov[replies].iov_base = t->replies + (size_t)replies * GET_HOST_REPLY_MAX;
-        t->reply_iov[replies].iov_len = len;
-        set_msghdr(&t->reply_msgs[replies], &t->addr[i], &t->reply_iov[replies]);
-        replies++;
+      uint8_t *reply = t->replies + (size_t)replies * GET_HOST_REPLY_MAX;
+      if (t->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) count(&t->truncated, 1);
+      else len = get_host_answer(&t->table, t->data + (size_t)i * s->slot_bytes, t->msgs[i].msg_len, now, reply);
+      if (len == 0) {
+        t->pass[passed++] = (uint32_t)i;
         continue;
       }
-      if (!hand_over(s, (uint32_t)i, flags)) return NULL;
-      handed = true;
+      t->reply_iov[replies].iov_base = reply;
+      t->reply_iov[replies].iov_len = len;
+      set_msghdr(&t->reply_msgs[replies], &t->addr[i], &t->reply_iov[replies]);
+      replies++;
     }
+    // Answers first: they wait on nothing; the rest waits for JavaScript anyway.
     if (replies > 0) {
       count(&t->answered, replies);
       send_replies(s, replies);
     }
-    if (handed) uv_async_send(&t->async);
+    if (passed > 0) {
+      if (!hand_over(s, passed)) break;
+      uv_async_send(&t->async);
+    }
   }
   return NULL;
 }
@@ -140,6 +142,7 @@ void serve_free(sock_t *s) {
   FREE_CLEAR(t->reply_msgs);
   FREE_CLEAR(t->reply_iov);
   FREE_CLEAR(t->replies);
+  FREE_CLEAR(t->pass);
 }
 
 int serve_start(sock_t *s) {
@@ -154,7 +157,8 @@ int serve_start(sock_t *s) {
   t->reply_msgs = calloc(t->half, sizeof(struct mmsghdr));
   t->reply_iov = calloc(t->half, sizeof(struct iovec));
   t->replies = malloc((size_t)t->half * GET_HOST_REPLY_MAX);
-  if (!t->msgs || !t->iov || !t->addr || !t->data || !t->reply_msgs || !t->reply_iov || !t->replies) {
+  t->pass = malloc((size_t)t->half * sizeof(uint32_t));
+  if (!t->msgs || !t->iov || !t->addr || !t->data || !t->reply_msgs || !t->reply_iov || !t->replies || !t->pass) {
     serve_free(s);
     return ENOMEM;
   }

@@ -399,16 +399,16 @@ static napi_value sock_bind(napi_env env, napi_callback_info info) {
   }
   if (s->threaded) {
     view_t *tv = &s->serve.table_view;
+    const char *bad = NULL;
     if (!pin_view(env, argv[9], napi_int32_array, tv) ||
-        !get_host_table_init(&s->serve.table, (int32_t *)tv->data, tv->bytes)) {
+        !get_host_table_init(&s->serve.table, (int32_t *)tv->data, tv->bytes))
+      bad = "bind(): table must be an Int32Array holding a get_host table";
+    else if (s->recv_slots < 2 || s->recv_slots % 2 != 0)
+      bad = "bind(): threaded mode needs an even number of receive slots";
+    if (bad != NULL) {
       release_refs(s);
       s->threaded = false;
-      return throw_bad(env, "bind(): table must be an Int32Array holding a get_host table");
-    }
-    if (s->recv_slots < 2 || s->recv_slots % 2 != 0) {
-      release_refs(s);
-      s->threaded = false;
-      return throw_bad(env, "bind(): threaded mode needs an even number of receive slots");
+      return throw_bad(env, bad);
     }
   }
   if (!alloc_slots(s)) {

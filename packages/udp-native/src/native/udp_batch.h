@@ -62,6 +62,8 @@ typedef struct {
   struct mmsghdr *reply_msgs;
   struct iovec *reply_iov;
   uint8_t *replies;
+  // Indices of the batch's datagrams for JS (not answered), in order.
+  uint32_t *pass;
   uint64_t batches;
   uint64_t datagrams_in;
   uint64_t answered;
