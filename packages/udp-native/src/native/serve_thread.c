@@ -49,6 +49,7 @@ static bool hand_over(sock_t *s, uint32_t passed) {
     open = !__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
     if (!open) break;
     uint32_t i = t->pass[k];
+    __atomic_fetch_add(&t->unhandled, 1, __ATOMIC_RELEASE);
     uint32_t slot = t->active * t->half + t->handed[t->active]++;
     uint32_t len = t->msgs[i].msg_len;
     if (len > s->slot_bytes) len = s->slot_bytes;
@@ -103,11 +104,16 @@ static void *serve_main(void *arg) {
     double now = now_ms();
     uint32_t replies = 0;
     uint32_t passed = 0;
+    // In arrival order: while JavaScript has datagrams it has not handled (a
+    // report may change the route), every later get_host goes to it too, so
+    // a client that reports and then asks sees its report applied.
+    bool behind = __atomic_load_n(&t->unhandled, __ATOMIC_ACQUIRE) > 0;
     for (int i = 0; i < n; i++) {
       uint32_t len = 0;
       uint8_t *reply = t->replies + (size_t)replies * GET_HOST_REPLY_MAX;
       if (t->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) count(&t->truncated, 1);
-      else len = get_host_answer(&t->table, t->data + (size_t)i * s->slot_bytes, t->msgs[i].msg_len, now, reply);
+      else if (!behind && passed == 0)
+        len = get_host_answer(&t->table, t->data + (size_t)i * s->slot_bytes, t->msgs[i].msg_len, now, reply);
       if (len == 0) {
         t->pass[passed++] = (uint32_t)i;
         continue;
@@ -171,6 +177,7 @@ int serve_start(sock_t *s) {
   if (flags < 0 || fcntl(s->fd, F_SETFL, flags & ~O_NONBLOCK) < 0) return errno;
   t->active = 0;
   t->handed[0] = t->handed[1] = 0;
+  t->unhandled = 0;
   t->stop = 0;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -206,5 +213,8 @@ void serve_deliver(sock_t *s, void (*deliver)(sock_t *s, uint32_t count, uint32_
   t->active = took ^ 1;
   pthread_cond_broadcast(&t->cv);
   pthread_mutex_unlock(&t->mu);
-  if (n > 0) deliver(s, n, took * t->half);
+  if (n > 0) {
+    deliver(s, n, took * t->half);
+    __atomic_fetch_sub(&t->unhandled, n, __ATOMIC_RELEASE);
+  }
 }

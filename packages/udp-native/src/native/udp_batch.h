@@ -54,6 +54,8 @@ typedef struct {
   uint32_t half;
   uint32_t active;
   uint32_t handed[2];
+  // Datagrams handed over that JavaScript has not finished handling (atomic).
+  uint32_t unhandled;
   // The thread's own buffers: `half` receive slots of slot_bytes, and a reply each.
   struct mmsghdr *msgs;
   struct iovec *iov;
