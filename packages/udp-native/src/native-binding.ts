@@ -20,6 +20,8 @@ export interface NativeStats {
   threadBatches: number;
   /** Threaded mode: get_hosts the serving thread answered from the table. */
   answered: number;
+  /** Threaded mode: datagrams the serving thread handed to JavaScript (answered + handed = what it received). */
+  handed: number;
   /** Threaded mode: times the serving thread waited for JavaScript to take a full half of the slots. */
   handoffWaits: number;
 }

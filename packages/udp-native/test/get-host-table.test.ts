@@ -136,7 +136,12 @@ describe('GetHostTable in a threaded BatchUdpSocket', () => {
     expect(replies[0]).toBe(getHostReply(9, 1, 1, '10.0.0.1', 1));
     expect(delivered).toHaveLength(odd.length);
     expect(table.answered()).toBe(1);
-    expect(server.stats()).toMatchObject({ datagramsIn: odd.length + 1, answered: 1, datagramsOut: 1 });
+    expect(server.stats()).toMatchObject({
+      datagramsIn: odd.length + 1,
+      answered: 1,
+      handed: odd.length,
+      datagramsOut: 1,
+    });
   });
 
   it('never waits for a slot JavaScript holds: that get_host goes to JavaScript', async () => {
@@ -150,6 +155,42 @@ describe('GetHostTable in a threaded BatchUdpSocket', () => {
     table.unlock(slot);
     await send(c, getHost(2, 4, 4), port);
     await vi.waitFor(() => expect(replies).toEqual([getHostReply(2, 4, 4, '10.0.0.4', 4)]), wait);
+    expect(table.answered()).toBe(1);
+  });
+
+  it('keeps arrival order: while JavaScript has a datagram it has not handled, later get_hosts go to it too', async () => {
+    const { server, table, port, delivered } = threaded();
+    serve(table, 6, 6, ['10.0.0.6:6']);
+    // The client sends synchronously (sendmmsg), so it can send from inside
+    // the server's handler, while the datagram being handled is unhandled.
+    const c = new BatchUdpSocket({ recvSlots: 4, sendSlots: 4 });
+    closers.push(() => c.close());
+    const replies: string[] = [];
+    c.onBatch((count, first) => {
+      for (let i = first; i < first + count; i++) replies.push(Buffer.from(c.packet(i)).toString('hex'));
+    });
+    c.bind(LOOPBACK, 0);
+    const taken = () => server.stats().answered + server.stats().handed;
+    const report = '07000000040000000801';
+    const later = getHost(1, 6, 6);
+    let sentLater = false;
+    server.onBatch((count, first) => {
+      for (let i = first; i < first + count; i++) delivered.push(Buffer.from(server.packet(i)).toString('hex'));
+      if (sentLater) return;
+      sentLater = true;
+      expect(c.send(Buffer.from(later, 'hex'), LOOPBACK, port)).toBe(true);
+      // The thread must decide on `later` while this datagram is unhandled:
+      // this handler returns only once the thread has answered or handed it.
+      const until = Date.now() + wait.timeout;
+      while (taken() < 2) if (Date.now() > until) throw new Error('the serving thread never took the get_host');
+    });
+    expect(c.send(Buffer.from(report, 'hex'), LOOPBACK, port)).toBe(true);
+    await vi.waitFor(() => expect(delivered).toEqual([report, later]), wait);
+    expect(server.stats()).toMatchObject({ datagramsIn: 2, answered: 0, handed: 2 });
+    // Nothing is left unhandled: the next get_host is the thread's again.
+    expect(c.send(Buffer.from(getHost(2, 6, 6), 'hex'), LOOPBACK, port)).toBe(true);
+    await vi.waitFor(() => expect(replies).toEqual([getHostReply(2, 6, 6, '10.0.0.6', 6)]), wait);
+    expect(server.stats()).toMatchObject({ datagramsIn: 3, answered: 1, handed: 2 });
     expect(table.answered()).toBe(1);
   });
 

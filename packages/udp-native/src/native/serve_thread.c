@@ -50,6 +50,7 @@ static bool hand_over(sock_t *s, uint32_t passed) {
     if (!open) break;
     uint32_t i = t->pass[k];
     __atomic_fetch_add(&t->unhandled, 1, __ATOMIC_RELEASE);
+    count(&t->handed_total, 1);
     uint32_t slot = t->active * t->half + t->handed[t->active]++;
     uint32_t len = t->msgs[i].msg_len;
     if (len > s->slot_bytes) len = s->slot_bytes;

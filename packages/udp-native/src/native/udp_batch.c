@@ -611,6 +611,7 @@ static napi_value sock_stats(napi_env env, napi_callback_info info) {
   put_number(env, out, "lastErrno", thread_errno != 0 ? thread_errno : s->last_errno);
   put_number(env, out, "threadBatches", THREAD_COUNT(batches));
   put_number(env, out, "answered", THREAD_COUNT(answered));
+  put_number(env, out, "handed", THREAD_COUNT(handed_total));
   put_number(env, out, "handoffWaits", THREAD_COUNT(handoff_waits));
 #undef THREAD_COUNT
   return out;

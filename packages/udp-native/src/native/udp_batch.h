@@ -69,6 +69,8 @@ typedef struct {
   uint64_t batches;
   uint64_t datagrams_in;
   uint64_t answered;
+  // Datagrams handed to JS: with `answered`, every datagram the thread took.
+  uint64_t handed_total;
   uint64_t datagrams_out;
   uint64_t send_errors;
   uint64_t recv_errors;
