@@ -40,7 +40,8 @@ static bool hand_over(sock_t *s, uint32_t passed) {
   serve_t *t = &s->serve;
   bool open = true;
   pthread_mutex_lock(&t->mu);
-  for (uint32_t k = 0; k < passed && open; k++) {
+  uint32_t k = 0;
+  for (; k < passed && open; k++) {
     while (t->handed[t->active] == t->half && !__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
       count(&t->handoff_waits, 1);
       uv_async_send(&t->async);
@@ -49,8 +50,6 @@ static bool hand_over(sock_t *s, uint32_t passed) {
     open = !__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE);
     if (!open) break;
     uint32_t i = t->pass[k];
-    __atomic_fetch_add(&t->unhandled, 1, __ATOMIC_RELEASE);
-    count(&t->handed_total, 1);
     uint32_t slot = t->active * t->half + t->handed[t->active]++;
     uint32_t len = t->msgs[i].msg_len;
     if (len > s->slot_bytes) len = s->slot_bytes;
@@ -61,6 +60,8 @@ static bool hand_over(sock_t *s, uint32_t passed) {
     m[META_PORT] = ntohs(t->addr[i].sin_port);
     m[META_FLAGS] = (t->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? FLAG_TRUNCATED : 0;
   }
+  // Under the lock: JavaScript cannot deliver these, and count them, before it.
+  __atomic_fetch_add(&t->handed_total, k, __ATOMIC_RELEASE);
   pthread_mutex_unlock(&t->mu);
   return open;
 }
@@ -108,7 +109,7 @@ static void *serve_main(void *arg) {
     // In arrival order: while JavaScript has datagrams it has not handled (a
     // report may change the route), every later get_host goes to it too, so
     // a client that reports and then asks sees its report applied.
-    bool behind = __atomic_load_n(&t->unhandled, __ATOMIC_ACQUIRE) > 0;
+    bool behind = t->handed_total != __atomic_load_n(&t->delivered, __ATOMIC_ACQUIRE);
     for (int i = 0; i < n; i++) {
       uint32_t len = 0;
       uint8_t *reply = t->replies + (size_t)replies * GET_HOST_REPLY_MAX;
@@ -178,7 +179,7 @@ int serve_start(sock_t *s) {
   if (flags < 0 || fcntl(s->fd, F_SETFL, flags & ~O_NONBLOCK) < 0) return errno;
   t->active = 0;
   t->handed[0] = t->handed[1] = 0;
-  t->unhandled = 0;
+  t->handed_total = t->delivered = 0;
   t->stop = 0;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -216,6 +217,6 @@ void serve_deliver(sock_t *s, void (*deliver)(sock_t *s, uint32_t count, uint32_
   pthread_mutex_unlock(&t->mu);
   if (n > 0) {
     deliver(s, n, took * t->half);
-    __atomic_fetch_sub(&t->unhandled, n, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->delivered, t->delivered + n, __ATOMIC_RELEASE);
   }
 }

@@ -54,8 +54,9 @@ typedef struct {
   uint32_t half;
   uint32_t active;
   uint32_t handed[2];
-  // Datagrams handed over that JavaScript has not finished handling (atomic).
-  uint32_t unhandled;
+  // Datagrams JavaScript has finished handling, written by the JS thread
+  // alone: handed_total - delivered are handed over and not yet handled.
+  uint64_t delivered;
   // The thread's own buffers: `half` receive slots of slot_bytes, and a reply each.
   struct mmsghdr *msgs;
   struct iovec *iov;
